@@ -1,0 +1,64 @@
+"""The gallery: the page genstatus decorates with badges."""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from gallery.models import Asset
+from genstatus.mapping import (
+    assets_with_active_generations,
+    assets_with_failed_generations,
+    assets_with_status,
+    with_generation_status,
+)
+
+FILTERS = {
+    "all": "All",
+    "active": "Active",
+    "failed": "Failed",
+    "completed": "Completed",
+}
+PAGE_SIZE = 48
+
+
+def filter_assets(assets: QuerySet[Asset], name: str) -> QuerySet[Asset]:
+    """The seed's All / Active / Failed filter (plus Completed), one query with the page."""
+    if name == "active":
+        return assets.filter(pk__in=assets_with_active_generations())
+    if name == "failed":
+        return assets.filter(pk__in=assets_with_failed_generations())
+    if name == "completed":
+        return assets.filter(pk__in=assets_with_status(["completed"]))
+    return assets
+
+
+@login_required
+def gallery(request: HttpRequest) -> HttpResponse:
+    current = request.GET.get("filter", "all")
+    if current not in FILTERS:
+        current = "all"
+    assets = filter_assets(Asset.objects.filter(owner=request.user), current)
+    try:
+        limit = max(1, min(int(request.GET.get("limit", PAGE_SIZE)), 1000))
+    except ValueError:
+        limit = PAGE_SIZE
+    page = with_generation_status(assets.order_by("-created_at", "-id"))[:limit]
+    return render(
+        request,
+        "gallery/gallery.html",
+        {
+            "assets": page,
+            "filters": FILTERS,
+            "current_filter": current,
+        },
+    )
+
+
+@login_required
+def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    asset = get_object_or_404(
+        with_generation_status(Asset.objects.filter(owner=request.user)), pk=pk
+    )
+    generations = asset.genstatus_generations.order_by("-created_at", "-id")[:20]
+    return render(request, "gallery/asset.html", {"asset": asset, "generations": generations})

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class GenstatusConfig(AppConfig):
+    name = "genstatus"
+    verbose_name = "Generation status"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from genstatus import checks  # noqa: F401  (registers the system checks)

@@ -1,0 +1,178 @@
+"""System checks for the settings a host can get wrong. Ids are stable: genstatus.E00x."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from genstatus.conf import DEFAULTS
+
+
+@register(Tags.models)
+def check_asset_model(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    label = getattr(settings, "GENSTATUS_ASSET_MODEL", None)
+    if not label:
+        return [
+            Error(
+                "GENSTATUS_ASSET_MODEL is not set.",
+                hint='Point it at your asset model, e.g. GENSTATUS_ASSET_MODEL = "gallery.Asset", '
+                "then run migrate.",
+                id="genstatus.E001",
+            )
+        ]
+    if not isinstance(label, str) or label.count(".") != 1:
+        return [
+            Error(
+                f"GENSTATUS_ASSET_MODEL = {label!r} is not of the form 'app_label.ModelName'.",
+                hint='Use the same form as AUTH_USER_MODEL, e.g. "gallery.Asset".',
+                id="genstatus.E002",
+            )
+        ]
+    try:
+        apps.get_model(label, require_ready=False)
+    except LookupError:
+        return [
+            Error(
+                f"GENSTATUS_ASSET_MODEL refers to model {label!r}, which is not installed.",
+                hint="Check the spelling and that its app is in INSTALLED_APPS.",
+                id="genstatus.E003",
+            )
+        ]
+    return []
+
+
+@register()
+def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if not getattr(settings, "GENSTATUS_LIVE", DEFAULTS["LIVE"]):
+        return []
+    layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
+    if "default" not in layers:
+        return [
+            Warning(
+                "No default channel layer is configured: badges and the panel will not update "
+                "live.",
+                hint='Add CHANNEL_LAYERS = {"default": {"BACKEND": '
+                '"channels.layers.InMemoryChannelLayer"}} for one process, or '
+                "channels_redis for several; or set GENSTATUS_LIVE = False.",
+                id="genstatus.W001",
+            )
+        ]
+    return []
+
+
+def _check_number(name: str, minimum: float) -> list[CheckMessage]:
+    value = getattr(settings, f"GENSTATUS_{name}", DEFAULTS[name])
+    seconds = value.total_seconds() if isinstance(value, timedelta) else value
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < minimum:
+        return [
+            Error(
+                f"GENSTATUS_{name} = {value!r} is not valid.",
+                hint=f"Use a number ≥ {minimum} (seconds for durations) or a timedelta.",
+                id="genstatus.E004",
+            )
+        ]
+    return []
+
+
+@register()
+def check_numbers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for name, minimum in (
+        ("MAX_RETRIES", 0),
+        ("STALE_AFTER", 1),
+        ("CANCEL_GRACE", 0),
+        ("LIVE_COALESCE", 0),
+        ("API_MAX_BATCH", 1),
+    ):
+        errors += _check_number(name, minimum)
+    return errors
+
+
+@register()
+def check_operation_types(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    value = getattr(settings, "GENSTATUS_OPERATION_TYPES", [])
+    ok = isinstance(value, list | tuple) and all(
+        isinstance(item, list | tuple)
+        and len(item) == 2
+        and isinstance(item[0], str)
+        and 0 < len(item[0]) <= 50
+        for item in value
+    )
+    if not ok:
+        return [
+            Error(
+                f"GENSTATUS_OPERATION_TYPES = {value!r} is not a list of (value, label) pairs.",
+                hint='e.g. [("upscale", "Upscale")]; values are at most 50 characters.',
+                id="genstatus.E005",
+            )
+        ]
+    return []
+
+
+@register()
+def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    value = getattr(settings, "GENSTATUS_PROVIDERS", {})
+    if not isinstance(value, dict):
+        return [
+            Error(
+                "GENSTATUS_PROVIDERS must be a dict of provider name to provider class path "
+                "(or None).",
+                hint='e.g. {"pixverse": "myapp.providers.Pixverse"}.',
+                id="genstatus.E006",
+            )
+        ]
+    errors: list[CheckMessage] = []
+    for name, path in value.items():
+        if not isinstance(name, str) or not name or len(name) > 100:
+            errors.append(
+                Error(
+                    f"Provider name {name!r} is not a string of 1-100 characters.",
+                    hint="Use the name stored in Generation.provider.",
+                    id="genstatus.E006",
+                )
+            )
+            continue
+        if path is None:  # a provider the host runs itself: a name for filters only
+            continue
+        try:
+            import_string(path)
+        except ImportError as exc:
+            errors.append(
+                Error(
+                    f"GENSTATUS_PROVIDERS[{name!r}] = {path!r} cannot be imported: {exc}",
+                    hint="Give the dotted path of a genstatus.providers.Provider subclass.",
+                    id="genstatus.E007",
+                )
+            )
+    return errors
+
+
+@register()
+def check_open_asset_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    path = getattr(settings, "GENSTATUS_OPEN_ASSET_URL", None)
+    if path is None:
+        return []
+    try:
+        func = import_string(path)
+    except ImportError as exc:
+        return [
+            Error(
+                f"GENSTATUS_OPEN_ASSET_URL = {path!r} cannot be imported: {exc}",
+                hint="Give the dotted path of a function taking an asset and returning a URL.",
+                id="genstatus.E008",
+            )
+        ]
+    if not callable(func):
+        return [
+            Error(
+                f"GENSTATUS_OPEN_ASSET_URL = {path!r} is not callable.",
+                hint="It must be a function f(asset) -> str.",
+                id="genstatus.E008",
+            )
+        ]
+    return []

@@ -1,0 +1,63 @@
+"""Shared fixtures, and the tier banner: which services this run used."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from gallery.models import Asset
+from genstatus import lifecycle
+from genstatus.models import Generation
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    layer = settings.CHANNEL_LAYERS["default"]["BACKEND"].rsplit(".", 1)[-1]
+    return [f"genstatus tier: database={database} channel layer={layer}"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that need PostgreSQL or Redis run in the second tier, never silently elsewhere."""
+    on_postgres = os.environ.get("GENSTATUS_DB") == "postgres"
+    on_redis = bool(os.environ.get("GENSTATUS_REDIS_URL"))
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL tier only (GENSTATUS_DB=postgres)"))
+        if "redis" in item.keywords and not on_redis:
+            item.add_marker(pytest.mark.skip(reason="Redis tier only (GENSTATUS_REDIS_URL)"))
+
+
+@pytest.fixture
+def user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("owner", password="pw")
+
+
+@pytest.fixture
+def other_user(django_user_model: Any) -> Any:
+    return django_user_model.objects.create_user("other", password="pw")
+
+
+@pytest.fixture
+def asset(user: Any) -> Asset:
+    return Asset.objects.create(owner=user, title="Lighthouse", provider="pixverse")
+
+
+@pytest.fixture
+def make_generation(user: Any, asset: Asset) -> Any:
+    def make(**kwargs: Any) -> Generation:
+        kwargs.setdefault("provider", "pixverse")
+        kwargs.setdefault("operation_type", "text_to_image")
+        kwargs.setdefault("prompt", "a lighthouse at dusk")
+        kwargs.setdefault("asset", asset)
+        kwargs.setdefault("owner", user)
+        return lifecycle.create_generation(**kwargs)
+
+    return make
+
+
+@pytest.fixture
+def generation(make_generation: Any) -> Generation:
+    return make_generation()

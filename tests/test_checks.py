@@ -1,0 +1,76 @@
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.core.checks import run_checks
+from django.test import override_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def genstatus_ids(**settings):
+    with override_settings(**settings):
+        return sorted(m.id for m in run_checks() if m.id and m.id.startswith("genstatus."))
+
+
+def test_configured_project_passes():
+    assert genstatus_ids() == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"GENSTATUS_ASSET_MODEL": ""}, ["genstatus.E001"]),
+        ({"GENSTATUS_ASSET_MODEL": "Asset"}, ["genstatus.E002"]),
+        ({"GENSTATUS_ASSET_MODEL": "gallery.Nope"}, ["genstatus.E003"]),
+        ({"CHANNEL_LAYERS": {}}, ["genstatus.W001"]),
+        ({"GENSTATUS_MAX_RETRIES": -1}, ["genstatus.E004"]),
+        ({"GENSTATUS_STALE_AFTER": "soon"}, ["genstatus.E004"]),
+        ({"GENSTATUS_STALE_AFTER": timedelta(seconds=0)}, ["genstatus.E004"]),
+        ({"GENSTATUS_OPERATION_TYPES": ["upscale"]}, ["genstatus.E005"]),
+        ({"GENSTATUS_PROVIDERS": ["pixverse"]}, ["genstatus.E006"]),
+        ({"GENSTATUS_PROVIDERS": {"pixverse": "nowhere.Provider"}}, ["genstatus.E007"]),
+        ({"GENSTATUS_OPEN_ASSET_URL": "nowhere.url"}, ["genstatus.E008"]),
+    ],
+)
+def test_misconfiguration_is_reported_with_its_id(settings, expected):
+    assert genstatus_ids(**settings) == expected
+
+
+def test_live_off_needs_no_channel_layer():
+    assert genstatus_ids(CHANNEL_LAYERS={}, GENSTATUS_LIVE=False) == []
+
+
+def test_valid_extra_settings_pass():
+    assert (
+        genstatus_ids(
+            GENSTATUS_OPERATION_TYPES=[("upscale", "Upscale")],
+            GENSTATUS_STALE_AFTER=timedelta(minutes=5),
+            GENSTATUS_OPEN_ASSET_URL="django.urls.reverse",
+        )
+        == []
+    )
+
+
+def test_example_project_check_prints_id_and_hint_for_a_broken_asset_model():
+    env = {
+        **os.environ,
+        "GENSTATUS_ASSET_MODEL": "gallery.Nope",
+        "DJANGO_SETTINGS_MODULE": "demo.settings",
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "example_project"), str(ROOT)]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT / "example_project",
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "(genstatus.E003) GENSTATUS_ASSET_MODEL refers to model 'gallery.Nope'" in output
+    assert "HINT: Check the spelling and that its app is in INSTALLED_APPS." in output

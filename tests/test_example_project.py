@@ -1,0 +1,58 @@
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from gallery.models import Asset
+from genstatus.models import Generation, GenerationEvent
+from genstatus.states import Status
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_creates_every_state_and_is_idempotent():
+    call_command("seed_demo", verbosity=0)
+    assert set(Generation.objects.values_list("status", flat=True)) == set(Status.values)
+    assert Generation.objects.filter(retry_of__isnull=False).exists()
+    count = Generation.objects.count()
+    call_command("seed_demo", verbosity=0)
+    assert Generation.objects.count() == count
+    # every row's history ends in its status
+    for generation in Generation.objects.all():
+        assert generation.events.latest("created_at", "id").to_status == generation.status
+    assert GenerationEvent.objects.filter(kind="created").count() == count
+
+
+def test_gallery_needs_login(client):
+    response = client.get(reverse("gallery:index"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_gallery_lists_only_the_users_assets(client, user, other_user):
+    Asset.objects.create(owner=user, title="mine")
+    Asset.objects.create(owner=other_user, title="theirs")
+    client.force_login(user)
+    response = client.get(reverse("gallery:index"))
+    assert response.status_code == 200
+    assert b"mine" in response.content
+    assert b"theirs" not in response.content
+
+
+def test_gallery_filters(client, django_user_model):
+    call_command("seed_demo", verbosity=0)
+    client.force_login(django_user_model.objects.get(username="demo"))
+    pages = {
+        name: client.get(reverse("gallery:index"), {"filter": name}).context["assets"]
+        for name in ("all", "active", "failed", "completed", "bogus")
+    }
+    assert {a.genstatus_status for a in pages["active"]} == {"pending", "queued", "processing"}
+    assert {a.genstatus_status for a in pages["failed"]} == {"failed"}
+    assert {a.genstatus_status for a in pages["completed"]} == {"completed"}
+    assert len(pages["bogus"]) == len(pages["all"])
+
+
+def test_asset_page(client, user, asset, generation):
+    client.force_login(user)
+    response = client.get(asset.get_absolute_url())
+    assert response.status_code == 200
+    assert f"#{generation.pk}".encode() in response.content

@@ -1,0 +1,110 @@
+import pytest
+
+from gallery.models import Asset
+from genstatus import lifecycle
+from genstatus.mapping import (
+    AssetStatus,
+    annotated_status,
+    assets_with_active_generations,
+    assets_with_failed_generations,
+    is_terminal,
+    status_display,
+    status_for_asset,
+    statuses_for_assets,
+    with_generation_status,
+)
+from genstatus.models import Generation
+
+pytestmark = pytest.mark.django_db
+
+
+def make_assets(user, count):
+    return Asset.objects.bulk_create(Asset(owner=user, title=f"a{i}") for i in range(count))
+
+
+def test_newest_generation_decides(asset, make_generation):
+    old = make_generation()
+    lifecycle.mark_failed(old, "boom")
+    newer = make_generation()
+    status = status_for_asset(asset)
+    assert isinstance(status, AssetStatus)
+    assert (status.generation_id, status.status) == (newer.pk, "pending")
+    assert status.is_active
+    assert not status.is_terminal
+
+
+def test_ties_on_created_at_are_broken_by_id(asset, make_generation):
+    first, second = make_generation(), make_generation()
+    Generation.objects.filter(pk__in=[first.pk, second.pk]).update(created_at=first.created_at)
+    assert status_for_asset(asset.pk).generation_id == max(first.pk, second.pk)
+
+
+def test_asset_without_generation_has_no_status(user):
+    asset = Asset.objects.create(owner=user, title="untouched")
+    assert status_for_asset(asset) is None
+    assert statuses_for_assets([asset]) == {}
+    assert statuses_for_assets([]) == {}
+
+
+def test_failed_status_carries_the_error(asset, make_generation):
+    lifecycle.mark_failed(make_generation(), "Quota exceeded", code="quota")
+    status = status_for_asset(asset)
+    assert status.has_failed
+    assert (status.error_message, status.error_code) == ("Quota exceeded", "quota")
+    assert status.as_dict()["status"] == "failed"
+
+
+@pytest.mark.parametrize("count", [1, 500])
+def test_statuses_for_assets_is_one_query(user, django_assert_num_queries, count):
+    assets = make_assets(user, count)
+    Generation.objects.bulk_create(
+        Generation(asset=a, owner=user, provider="sora", operation_type="text_to_video")
+        for a in assets
+    )
+    with django_assert_num_queries(1):
+        statuses = statuses_for_assets(assets)
+    assert len(statuses) == count
+    assert {s.status for s in statuses.values()} == {"pending"}
+
+
+@pytest.mark.parametrize("count", [1, 500])
+def test_with_generation_status_adds_no_query(user, django_assert_num_queries, count):
+    assets = make_assets(user, count)
+    for a in assets[::2]:
+        lifecycle.create_generation(provider="sora", operation_type="text_to_video", asset=a)
+    with django_assert_num_queries(1):
+        annotated = list(with_generation_status(Asset.objects.filter(owner=user)))
+    with_status = [a for a in annotated if annotated_status(a) is not None]
+    assert len(with_status) == len(assets[::2])
+    assert annotated_status(with_status[0]).status == "pending"
+
+
+def test_active_and_failed_asset_sets(user):
+    active, failed, done, retried = make_assets(user, 4)
+    for a in (active, failed, done, retried):
+        lifecycle.create_generation(provider="sora", operation_type="text_to_video", asset=a)
+    lifecycle.mark_failed(failed.genstatus_generations.get(), "x")
+    g = done.genstatus_generations.get()
+    lifecycle.mark_processing(g)
+    lifecycle.mark_completed(g)
+    first = retried.genstatus_generations.get()
+    lifecycle.mark_failed(first, "x")
+    lifecycle.retry(first)  # newest is pending again: active, no longer failed
+    assert set(assets_with_active_generations().values_list("asset_id", flat=True)) == {
+        active.pk,
+        retried.pk,
+    }
+    assert set(assets_with_failed_generations().values_list("asset_id", flat=True)) == {failed.pk}
+    assert list(Asset.objects.filter(pk__in=assets_with_failed_generations())) == [failed]
+
+
+def test_scoping_the_candidates(user, other_user):
+    asset = make_assets(user, 1)[0]
+    lifecycle.create_generation(provider="sora", operation_type="x", asset=asset, owner=other_user)
+    assert statuses_for_assets([asset], generations=Generation.objects.visible_to(user)) == {}
+    assert statuses_for_assets([asset], generations=Generation.objects.visible_to(other_user))
+
+
+def test_reexports():
+    assert is_terminal("failed")
+    assert status_display("queued").icon == "layers"

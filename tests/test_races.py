@@ -1,0 +1,74 @@
+"""Concurrency on PostgreSQL: real threads, real connections, exactly one winner."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from genstatus import lifecycle
+from genstatus.exceptions import InvalidTransition
+from genstatus.models import Generation
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(functions):
+    """Run the functions at the same moment in threads; return their results/exceptions."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def run(i, function):
+        try:
+            barrier.wait()
+            results[i] = function()
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+@pytest.mark.parametrize("rounds", [20])
+def test_two_writers_one_winner_one_event(make_generation, rounds):
+    for _ in range(rounds):
+        generation = make_generation()
+        lifecycle.mark_processing(generation)
+        copies = [Generation.objects.get(pk=generation.pk) for _ in range(2)]
+        results = race(
+            [
+                lambda c=copies[0]: lifecycle.mark_completed(c),
+                lambda c=copies[1]: lifecycle.mark_failed(c, "late"),
+            ]
+        )
+        winners = [r for r in results if isinstance(r, Generation)]
+        losers = [r for r in results if isinstance(r, InvalidTransition)]
+        assert (len(winners), len(losers)) == (1, 1)
+        generation.refresh_from_db()
+        terminal_events = generation.events.filter(to_status__in=["completed", "failed"])
+        assert terminal_events.count() == 1
+        assert terminal_events.get().to_status == generation.status
+        assert generation.version == 3
+
+
+def test_eight_threads_claim_a_row_once(make_generation):
+    generation = make_generation()
+    copies = [Generation.objects.get(pk=generation.pk) for _ in range(8)]
+    results = race([lambda c=c: lifecycle.mark_processing(c) for c in copies])
+    assert sum(isinstance(r, Generation) for r in results) == 1
+    assert generation.events.filter(to_status="processing").count() == 1
+
+
+def test_concurrent_retries_create_one_attempt(make_generation):
+    generation = make_generation()
+    lifecycle.mark_failed(generation, "boom")
+    copies = [Generation.objects.get(pk=generation.pk) for _ in range(4)]
+    results = race([lambda c=c: lifecycle.retry(c) for c in copies])
+    assert sum(isinstance(r, Generation) for r in results) == 1
+    assert all(isinstance(r, (Generation, InvalidTransition)) for r in results)
+    assert Generation.objects.filter(retry_of=generation).count() == 1

@@ -1,0 +1,91 @@
+import pytest
+from django.db import transaction
+
+from genstatus import lifecycle
+from genstatus.signals import generation_created, generation_progressed, generation_status_changed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def received():
+    calls = []
+
+    def status_changed(sender, **kwargs):
+        calls.append(
+            ("changed", kwargs["old"], kwargs["new"], kwargs["kind"], kwargs["generation"].version)
+        )
+
+    def created(sender, **kwargs):
+        calls.append(("created", kwargs["generation"].pk))
+
+    def progressed(sender, **kwargs):
+        calls.append(("progress", kwargs["progress"]))
+
+    generation_status_changed.connect(status_changed)
+    generation_created.connect(created)
+    generation_progressed.connect(progressed)
+    yield calls
+    generation_status_changed.disconnect(status_changed)
+    generation_created.disconnect(created)
+    generation_progressed.disconnect(progressed)
+
+
+def test_signals_wait_for_commit(make_generation, received, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        generation = make_generation()
+        lifecycle.mark_processing(generation)
+        lifecycle.report_progress(generation, 30)
+    assert received == []  # nothing before commit
+    for callback in callbacks:
+        callback()
+    assert received == [
+        ("created", generation.pk),
+        ("changed", "pending", "processing", "transition", 2),
+        ("progress", 30),
+    ]
+
+
+def test_no_signal_from_a_rolled_back_transaction(
+    make_generation, received, django_capture_on_commit_callbacks
+):
+    def crashing_worker():
+        with transaction.atomic():
+            lifecycle.mark_queued(make_generation())
+            raise RuntimeError("worker crashed")
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        crashing_worker()
+    assert callbacks == []
+    assert received == []
+
+
+def test_a_failing_receiver_does_not_stop_the_others(
+    make_generation, received, django_capture_on_commit_callbacks, caplog
+):
+    def broken(sender, **kwargs):
+        raise ConnectionError("redis down")
+
+    generation_status_changed.connect(broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            generation = make_generation()
+        with django_capture_on_commit_callbacks(execute=True):
+            lifecycle.mark_queued(generation)
+    finally:
+        generation_status_changed.disconnect(broken)
+    assert ("changed", "pending", "queued", "transition", 2) in received
+    assert "redis down" in caplog.text
+    generation.refresh_from_db()
+    assert generation.status == "queued"
+
+
+def test_cancel_request_is_signalled(make_generation, received, django_capture_on_commit_callbacks):
+    generation = make_generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        lifecycle.mark_processing(generation)
+        lifecycle.request_cancel(generation)
+    assert received[-1] == ("changed", "processing", "processing", "cancel_requested", 3)
