@@ -103,3 +103,10 @@ else:
 
 GENSTATUS_ASSET_MODEL = "gallery.Asset"
 GENSTATUS_PROVIDERS = {"pixverse": None, "sora": None, "runway": None}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+}

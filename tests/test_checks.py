@@ -10,6 +10,9 @@ from django.test import override_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Django 6 runs database checks too
+pytestmark = pytest.mark.django_db
+
 
 def genstatus_ids(**settings):
     with override_settings(**settings):
