@@ -53,7 +53,7 @@ def machine() -> list[str]:
 def main() -> int:
     only = set(sys.argv[1:])
     sections = ["# Benchmarks", "", "Produced by `make bench` (`python bench/run_all.py`).", ""]
-    sections += machine() + [""]
+    sections += [*machine(), ""]
     failed = 0
     for title, args in BENCHMARKS:
         if only and not any(arg in only for arg in args):
@@ -61,15 +61,22 @@ def main() -> int:
         command = " ".join(["python", *args])
         print(f"== {title}: {command}", flush=True)
         started = time.monotonic()
-        result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True,
-                                text=True, check=False)
+        result = subprocess.run(
+            [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False
+        )
         took = time.monotonic() - started
         print(result.stdout[-3000:], result.stderr[-2000:], sep="\n", flush=True)
         sections += [f"## {title}", "", f"Command: `{command}` ({took:.0f} s)", ""]
         if result.returncode:
             failed += 1
-            sections += [f"**Failed** (exit {result.returncode}):", "", "```",
-                         result.stderr.strip()[-1500:], "```", ""]
+            sections += [
+                f"**Failed** (exit {result.returncode}):",
+                "",
+                "```",
+                result.stderr.strip()[-1500:],
+                "```",
+                "",
+            ]
         else:
             sections += [result.stdout.strip(), ""]
     OUT.write_text("\n".join(sections) + "\n")

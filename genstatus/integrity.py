@@ -52,4 +52,3 @@ def find_mismatches(batch_size: int = 5000) -> Iterator[Mismatch]:
             if status != last_status:
                 yield Mismatch(pk, status, last_status)
         last_id = rows[-1][0]
-

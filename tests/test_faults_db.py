@@ -53,8 +53,10 @@ def test_retry_insert_failure_leaves_the_original_retryable(make_generation):
     lifecycle.mark_failed(generation, "boom")
     events = generation.events.count()
     with (
-        mock.patch("genstatus.lifecycle.GenerationEvent.objects.create",
-                   side_effect=[mock.DEFAULT, DatabaseError("x")]),
+        mock.patch(
+            "genstatus.lifecycle.GenerationEvent.objects.create",
+            side_effect=[mock.DEFAULT, DatabaseError("x")],
+        ),
         pytest.raises(DatabaseError),
     ):
         lifecycle.retry(generation)
