@@ -1,0 +1,113 @@
+"""Races on PostgreSQL with many threads: exactly one outcome each, and the event log
+agrees with the row (genstatus.integrity finds nothing)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from genstatus import lifecycle
+from genstatus.exceptions import InvalidTransition
+from genstatus.integrity import find_mismatches
+from genstatus.models import Generation
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+THREADS = 8
+ROUNDS = 10
+
+
+def race(functions: list[Callable[[], Any]]) -> list[Any]:
+    barrier = threading.Barrier(len(functions))
+    results: list[Any] = [None] * len(functions)
+
+    def run(i: int, function: Callable[[], Any]) -> None:
+        try:
+            barrier.wait()
+            results[i] = function()
+        except Exception as exc:  # the outcome is what the test checks
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def copies(generation: Generation, n: int = THREADS) -> list[Generation]:
+    return [Generation.objects.get(pk=generation.pk) for _ in range(n)]
+
+
+def wins(results: list[Any]) -> int:
+    unexpected = [
+        r for r in results if isinstance(r, Exception) and not isinstance(r, InvalidTransition)
+    ]
+    assert unexpected == []
+    return sum(not isinstance(r, Exception) for r in results)
+
+
+def test_retry_vs_retry(make_generation):
+    for _ in range(ROUNDS):
+        generation = make_generation()
+        lifecycle.mark_failed(generation, "boom")
+        results = race([lambda c=c: lifecycle.retry(c) for c in copies(generation)])
+        assert wins(results) == 1
+        assert Generation.objects.filter(retry_of=generation).count() == 1
+        assert generation.events.filter(kind="retried").count() == 1
+    assert list(find_mismatches()) == []
+
+
+def test_cancel_vs_complete(make_generation):
+    outcomes = set()
+    for _ in range(ROUNDS):
+        generation = make_generation()
+        lifecycle.mark_processing(generation)
+        lifecycle.request_cancel(generation)
+        half = THREADS // 2
+        functions = [lambda c=c: lifecycle.mark_cancelled(c) for c in copies(generation, half)]
+        functions += [lambda c=c: lifecycle.mark_completed(c) for c in copies(generation, half)]
+        assert wins(race(functions)) == 1
+        generation.refresh_from_db()
+        outcomes.add(generation.status)
+        assert generation.events.filter(to_status__in=["cancelled", "completed"]).count() == 1
+    assert outcomes <= {"cancelled", "completed"}
+    assert list(find_mismatches()) == []
+
+
+def test_complete_vs_fail(make_generation):
+    for _ in range(ROUNDS):
+        generation = make_generation()
+        lifecycle.mark_processing(generation)
+        half = THREADS // 2
+        functions = [lambda c=c: lifecycle.mark_completed(c) for c in copies(generation, half)]
+        functions += [lambda c=c: lifecycle.mark_failed(c, "x") for c in copies(generation, half)]
+        assert wins(race(functions)) == 1
+        generation.refresh_from_db()
+        assert generation.version == 3  # created 1, processing 2, one terminal change 3
+    assert list(find_mismatches()) == []
+
+
+def test_progress_reports_race_a_completion(make_generation):
+    generation = make_generation()
+    lifecycle.mark_processing(generation)
+    functions = [
+        lambda c=c, p=p: lifecycle.report_progress(c, p)
+        for p, c in enumerate(copies(generation, THREADS - 1), start=10)
+    ]
+    finisher = Generation.objects.get(pk=generation.pk)
+    functions.append(lambda: lifecycle.mark_completed(finisher))
+    results = race(functions)
+    generation.refresh_from_db()
+    assert generation.status == "completed"
+    successes = sum(not isinstance(r, Exception) for r in results)
+    # every accepted progress report and the completion each bumped the version once
+    assert generation.version == 2 + successes
+    assert list(find_mismatches()) == []
