@@ -1,8 +1,13 @@
-"""System checks for the settings a host can get wrong. Ids are stable: genstatus.E00x."""
+"""System checks for the settings a host can get wrong. Ids are stable: genstatus.E00x.
+
+E006 bad providers setting, E007 provider class not importable or not a Provider
+subclass, E009 a provider implements run() but no Tasks framework is installed.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from importlib.util import find_spec
 from typing import Any
 
 from django.apps import apps
@@ -140,7 +145,7 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
         if path is None:  # a provider the host runs itself: a name for filters only
             continue
         try:
-            import_string(path)
+            cls = import_string(path)
         except ImportError as exc:
             errors.append(
                 Error(
@@ -149,6 +154,46 @@ def check_providers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
                     id="genstatus.E007",
                 )
             )
+            continue
+        errors += _check_provider_class(name, path, cls)
+    return errors
+
+
+def _check_provider_class(name: str, path: str, cls: Any) -> list[CheckMessage]:
+    from genstatus.providers import Provider
+
+    if not (isinstance(cls, type) and issubclass(cls, Provider)):
+        return [
+            Error(
+                f"GENSTATUS_PROVIDERS[{name!r}] = {path!r} is not a "
+                "genstatus.providers.Provider subclass.",
+                hint="Subclass Provider and override submit() (+ cancel()) or run().",
+                id="genstatus.E007",
+            )
+        ]
+    if cls.run is not Provider.run and not _tasks_available():
+        return [
+            Error(
+                f"Provider {name!r} ({path}) implements run(), but Django's Tasks framework is "
+                "not available.",
+                hint="Use Django 6, or on Django 5.2 pip install 'django-genstatus[tasks]' "
+                "(the django-tasks backport).",
+                id="genstatus.E009",
+            )
+        ]
+    return []
+
+
+def _tasks_available() -> bool:
+    return bool(find_spec("django.tasks") or find_spec("django_tasks"))
+
+
+@register()
+def check_prune_ages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    for name in ("PRUNE_COMPLETED", "PRUNE_FAILED"):
+        if getattr(settings, f"GENSTATUS_{name}", DEFAULTS[name]) is not None:
+            errors += _check_number(name, 0)
     return errors
 
 

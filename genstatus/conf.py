@@ -17,6 +17,10 @@ GENSTATUS_OPEN_ASSET_URL       dotted path of ``f(asset) -> url`` or None      N
 GENSTATUS_LIVE                 publish changes to the channel layer            True
 GENSTATUS_LIVE_COALESCE        seconds to coalesce a burst of changes          0.05
 GENSTATUS_API_MAX_BATCH        max asset ids per batch status call             500
+GENSTATUS_TASK_BACKEND         Django Tasks backend alias for provider runs    "default"
+GENSTATUS_TASK_QUEUE           queue name for provider runs                    "default"
+GENSTATUS_PRUNE_COMPLETED      prune completed rows older than this (or None)  30 days
+GENSTATUS_PRUNE_FAILED         prune failed/cancelled rows older than this     90 days
 =============================  ==============================================  ============
 """
 
@@ -47,6 +51,10 @@ DEFAULTS: dict[str, Any] = {
     "LIVE": True,
     "LIVE_COALESCE": 0.05,
     "API_MAX_BATCH": 500,
+    "TASK_BACKEND": "default",
+    "TASK_QUEUE": "default",
+    "PRUNE_COMPLETED": timedelta(days=30),
+    "PRUNE_FAILED": timedelta(days=90),
 }
 
 
@@ -113,6 +121,26 @@ class GenstatusSettings:
     @property
     def API_MAX_BATCH(self) -> int:
         return int(self.get("API_MAX_BATCH"))
+
+    @property
+    def TASK_BACKEND(self) -> str:
+        return str(self.get("TASK_BACKEND"))
+
+    @property
+    def TASK_QUEUE(self) -> str:
+        return str(self.get("TASK_QUEUE"))
+
+    @property
+    def PRUNE_COMPLETED(self) -> timedelta | None:
+        """Age after which completed rows are pruned; None keeps them."""
+        value = self.get("PRUNE_COMPLETED")
+        return None if value is None else _as_timedelta(value)
+
+    @property
+    def PRUNE_FAILED(self) -> timedelta | None:
+        """Age after which failed and cancelled rows are pruned; None keeps them."""
+        value = self.get("PRUNE_FAILED")
+        return None if value is None else _as_timedelta(value)
 
 
 genstatus_settings = GenstatusSettings()

@@ -267,14 +267,21 @@ def _refuse_progress(generation: Generation, what: str) -> None:
 
 
 def request_cancel(generation: Generation, *, actor: Actor = None) -> Generation:
-    """Cancel: pending or queued becomes cancelled at once; processing gets a cancel request
-    (the provider confirms it, or the reaper finishes it after ``GENSTATUS_CANCEL_GRACE``).
-    A terminal generation is refused with ``InvalidTransition``."""
+    """Cancel: pending or queued becomes cancelled at once; processing gets a cancel request.
+
+    After commit the provider's ``cancel()`` is tried: True (confirmed) cancels the row; else
+    ``run()``'s next report stops it, or the reaper cancels it after
+    ``GENSTATUS_CANCEL_GRACE``. A completion that arrives first wins. A terminal generation
+    is refused with ``InvalidTransition``."""
     current = _current_status(generation)
     if current in (Status.PENDING, Status.QUEUED):
         generation.status = current
         try:
-            return mark_cancelled(generation, actor=actor, message="Cancelled before it started.")
+            with transaction.atomic():
+                mark_cancelled(generation, actor=actor, message="Cancelled before it started.")
+                if current == Status.QUEUED:  # best effort: free the provider's queue slot
+                    transaction.on_commit(lambda: _provider_cancel(generation), robust=True)
+            return generation
         except InvalidTransition:  # it moved on meanwhile; decide again from its new state
             current = _current_status(generation)
     if current != Status.PROCESSING:
@@ -319,7 +326,25 @@ def request_cancel(generation: Generation, *, actor: Actor = None) -> Generation
             actor=actor,
             kind=GenerationEvent.Kind.CANCEL_REQUESTED.value,
         )
+        transaction.on_commit(lambda: _confirm_cancel(generation, actor), robust=True)
     return generation
+
+
+def _provider_cancel(generation: Generation) -> bool:
+    from genstatus import providers  # providers call back into this module
+
+    return providers.cancel(generation)
+
+
+def _confirm_cancel(generation: Generation, actor: Actor) -> None:
+    """After a cancel request commits: the provider's confirmation cancels at once.
+    Unconfirmed requests are finished by ``run()``'s next report or by the reaper."""
+    if not _provider_cancel(generation):
+        return
+    try:
+        mark_cancelled(generation, actor=actor, message="Cancelled; the provider confirmed.")
+    except InvalidTransition:  # a completion (or failure) arrived first and wins
+        logger.info("genstatus: generation %s finished before its cancel", generation.pk)
 
 
 def retry(generation: Generation, *, actor: Actor = None) -> Generation:
@@ -327,7 +352,8 @@ def retry(generation: Generation, *, actor: Actor = None) -> Generation:
 
     The original never changes status; it gets a "retried" event and its ``retried_as``
     points to the new attempt. ``retry_of`` is unique, so two concurrent retries cannot
-    both succeed: the loser gets ``InvalidTransition``.
+    both succeed: the loser gets ``InvalidTransition``. After commit the attempt is
+    submitted to its provider class, if one is configured (``providers.submit``).
     """
     generation.refresh_from_db()
     if generation.status not in RETRYABLE:
@@ -374,6 +400,9 @@ def retry(generation: Generation, *, actor: Actor = None) -> Generation:
     except IntegrityError:
         winner = Generation.objects.filter(retry_of=generation).values_list("pk", flat=True)
         _refuse_retried(generation, winner.first())
+    from genstatus import providers  # providers call back into this module
+
+    providers.submit_on_commit(attempt)
     return attempt
 
 

@@ -110,3 +110,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
 }
+
+# Django Tasks: django.tasks on Django 6, the django-tasks backport on 5.2. The immediate
+# backend runs genstatus's tasks in-line; "database" (django-tasks-db) is what the worker
+# process test enqueues to and `db_worker` runs.
+import django  # noqa: E402
+
+if django.VERSION < (6, 0):
+    INSTALLED_APPS += ["django_tasks"]
+    _IMMEDIATE = "django_tasks.backends.immediate.ImmediateBackend"
+else:
+    _IMMEDIATE = "django.tasks.backends.immediate.ImmediateBackend"
+INSTALLED_APPS += ["django_tasks_db"]
+TASKS = {
+    "default": {"BACKEND": _IMMEDIATE},
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}

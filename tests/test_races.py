@@ -1,5 +1,6 @@
 """Concurrency on PostgreSQL: real threads, real connections, exactly one winner."""
 
+import contextlib
 import threading
 
 import pytest
@@ -72,3 +73,57 @@ def test_concurrent_retries_create_one_attempt(make_generation):
     assert sum(isinstance(r, Generation) for r in results) == 1
     assert all(isinstance(r, (Generation, InvalidTransition)) for r in results)
     assert Generation.objects.filter(retry_of=generation).count() == 1
+
+
+@pytest.mark.parametrize("rounds", [15])
+def test_cancel_confirmation_races_completion_one_terminal_state(make_generation, settings, rounds):
+    settings.GENSTATUS_PROVIDERS = {"pixverse": "tests.test_providers.RecordingProvider"}
+    for _ in range(rounds):
+        generation = make_generation()
+        lifecycle.mark_processing(generation)
+        copies = [Generation.objects.get(pk=generation.pk) for _ in range(2)]
+        results = race(
+            [
+                lambda c=copies[0]: lifecycle.request_cancel(c),
+                lambda c=copies[1]: lifecycle.mark_completed(c),
+            ]
+        )
+        assert not [
+            r for r in results if isinstance(r, Exception) and not isinstance(r, InvalidTransition)
+        ]
+        generation.refresh_from_db()
+        assert generation.status in {"completed", "cancelled"}
+        terminal = generation.events.filter(to_status__in=["completed", "cancelled"])
+        assert list(terminal.values_list("to_status", flat=True)) == [generation.status]
+
+
+def test_reaper_races_completion_one_terminal_state(make_generation, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from genstatus.maintenance import reap
+
+    settings.GENSTATUS_STALE_AFTER = 1
+    later = timezone.now() + timedelta(minutes=5)
+    rows = [make_generation() for _ in range(10)]
+    for row in rows:
+        lifecycle.mark_processing(row)
+    copies = [Generation.objects.get(pk=row.pk) for row in rows]
+    results = race(
+        [
+            lambda: reap(now=later),
+            lambda: [_complete_quietly(c) for c in copies],
+        ]
+    )
+    assert not any(isinstance(r, Exception) for r in results), results
+    reaped = set(results[0].stale)
+    for row in rows:
+        row.refresh_from_db()
+        assert row.status == ("failed" if row.pk in reaped else "completed")
+        assert row.events.filter(to_status__in=["completed", "failed"]).count() == 1
+
+
+def _complete_quietly(generation):
+    with contextlib.suppress(InvalidTransition):
+        lifecycle.mark_completed(generation)

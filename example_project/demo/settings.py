@@ -104,8 +104,29 @@ LOGIN_REDIRECT_URL = "gallery:index"
 
 # Overridable from the environment only so the checks can be demonstrated.
 GENSTATUS_ASSET_MODEL = os.environ.get("GENSTATUS_ASSET_MODEL", "gallery.Asset")
-# Provider names (filters, checks) and, where genstatus runs the jobs, their classes.
-GENSTATUS_PROVIDERS = {"pixverse": None, "sora": None, "runway": None}
+# Provider names (filters, checks) and their classes: here every provider is the demo's
+# simulated one, whose jobs genstatus runs through Django Tasks.
+GENSTATUS_PROVIDERS = {
+    "pixverse": "gallery.providers.DemoProvider",
+    "sora": "gallery.providers.DemoProvider",
+    "runway": "gallery.providers.DemoProvider",
+}
+# The reaper (`manage.py genstatus_reap`) fails jobs silent for this long.
+GENSTATUS_STALE_AFTER = 120
+
+# Django Tasks: django.tasks on Django 6, the django-tasks backport on 5.2. The demo runs
+# jobs in threads of the web process after a short queue wait (no worker to start); a real
+# deployment would use django_tasks_db.DatabaseBackend + `manage.py db_worker`, or RQ/Celery.
+import django  # noqa: E402
+
+if django.VERSION < (6, 0):
+    INSTALLED_APPS += ["django_tasks"]
+TASKS = {
+    "default": {
+        "BACKEND": "gallery.providers.ThreadedBackend",
+        "OPTIONS": {"QUEUE_WAIT": (1.5, 4.0)},
+    }
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -8,9 +8,11 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from gallery.models import Asset
 from genstatus import lifecycle
+from genstatus.conf import genstatus_settings
 from genstatus.models import Generation
 
 DEMO_USERNAME = "demo"
@@ -64,7 +66,9 @@ class Command(BaseCommand):
         if Asset.objects.exists():
             self.stdout.write("Demo data already present (use --reset to recreate).")
             return
-        with transaction.atomic():
+        # Seeded rows are history, not jobs: a retry in it must not reach the demo provider.
+        history_only = dict.fromkeys(genstatus_settings.PROVIDERS)
+        with override_settings(GENSTATUS_PROVIDERS=history_only), transaction.atomic():
             for i in range(assets):
                 self._asset_with_history(demo, i, PLAN[i % len(PLAN)], rng)
             for i in range(4):

@@ -1,0 +1,16 @@
+"""Demo-only view: start a simulated generation job from the gallery toolbar."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from gallery.providers import start_demo_job
+
+
+@login_required
+@require_POST
+def start_demo(request: HttpRequest) -> HttpResponse:
+    """Create a placeholder asset + a demo generation; its badge shows the job's life."""
+    start_demo_job(request.user)
+    return redirect("gallery:index")
