@@ -1,0 +1,136 @@
+"""Server render time of the example gallery, 500 cards, with and without badges.
+
+    .venv/bin/python bench/bench_gallery.py [--cards 500] [--rounds 7] [--repeat 5]
+
+Runs the real gallery view (filter "All", ``?limit=N``) on a throwaway SQLite database
+seeded by ``seed_demo``. "Without badges" is the same view and templates as the host had
+them before genstatus: the ``{% genstatus_* %}`` tags removed from the templates and the
+queryset not annotated by ``with_generation_status``. The two variants alternate in
+rounds in the same process; the figure is the ratio of the medians (target: <= 1.15).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+ROOT = Path(__file__).resolve().parent.parent
+GENSTATUS_TAG = re.compile(r"\{%\s*genstatus_\w+[^%]*%\}")
+
+
+def setup(cards: int) -> Any:
+    sys.path[:0] = [str(ROOT), str(ROOT / "example_project")]
+    db = Path(tempfile.mkdtemp(prefix="genstatus-bench-")) / "bench.sqlite3"
+    os.environ["GENSTATUS_SQLITE_PATH"] = str(db)
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", assets=cards, reset=True, verbosity=0)
+    return get_user_model().objects.get(username="demo")
+
+
+@contextmanager
+def without_badges(annotated: bool = False) -> Any:
+    """The gallery as it was before genstatus: no tags, no annotation (``annotated``: keep
+    the view's ``with_generation_status``, as the foundation's example view has it)."""
+    from django.conf import settings
+    from django.template.loader import get_template
+    from django.test import override_settings
+
+    sources = {}
+    for name in ("gallery/base.html", "gallery/gallery.html", "gallery/media_card.html"):
+        source = Path(get_template(name).origin.name).read_text()
+        sources[name] = GENSTATUS_TAG.sub("", source).replace("{% load genstatus %}", "")
+        sources[name] = sources[name].replace("{% load static genstatus %}", "{% load static %}")
+    options = {k: v for k, v in settings.TEMPLATES[0]["OPTIONS"].items() if k != "loaders"}
+    loaders = [
+        (
+            "django.template.loaders.cached.Loader",
+            [
+                ("django.template.loaders.locmem.Loader", sources),
+                "django.template.loaders.app_directories.Loader",
+            ],
+        )
+    ]
+    engine = {**settings.TEMPLATES[0], "APP_DIRS": False}
+    templates = [{**engine, "OPTIONS": {**options, "loaders": loaders}}]
+    with override_settings(TEMPLATES=templates):
+        if annotated:
+            yield
+        else:
+            with mock.patch("gallery.views.with_generation_status", lambda assets: assets):
+                yield
+
+
+def render_page(user: Any, cards: int) -> bytes:
+    from django.test import RequestFactory
+
+    from gallery.views import gallery
+
+    request = RequestFactory().get("/", {"limit": cards})
+    request.user = user
+    return gallery(request).content
+
+
+def timed(user: Any, cards: int, repeat: int) -> list[float]:
+    render_page(user, cards)  # warm the template cache
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        render_page(user, cards)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=500)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    user = setup(args.cards)
+
+    with without_badges():
+        plain_html = render_page(user, args.cards)
+    badge_html = render_page(user, args.cards)
+    assert plain_html.count(b"<article") == args.cards == badge_html.count(b"<article")
+    assert b"data-gs-badge" not in plain_html
+    assert badge_html.count(b"data-gs-badge") == args.cards
+
+    plain: list[float] = []
+    annotated: list[float] = []
+    badges: list[float] = []
+    for _ in range(args.rounds):
+        with without_badges():
+            plain += timed(user, args.cards, args.repeat)
+        with without_badges(annotated=True):
+            annotated += timed(user, args.cards, args.repeat)
+        badges += timed(user, args.cards, args.repeat)
+    p, a, b = (statistics.median(times) for times in (plain, annotated, badges))
+    print(f"gallery view, {args.cards} cards, median of {len(plain)} renders each")
+    print(f"  without badges:                 {p * 1000:6.1f} ms  ({len(plain_html) >> 10} KiB)")
+    print(f"  without badge tags, annotated:  {a * 1000:6.1f} ms")
+    print(f"  with badges:                    {b * 1000:6.1f} ms  ({len(badge_html) >> 10} KiB)")
+    print(f"  per card, all badge costs:      {(b - p) / args.cards * 1e6:6.1f} us")
+    print(f"  per card, tags + batch query:   {(b - a) / args.cards * 1e6:6.1f} us")
+    print(f"  ratio, badges / no badges:      {b / p:6.3f}  (target <= 1.15)")
+    print(f"  ratio, badges / annotated page: {b / a:6.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""``GenerationStatusWidget``: the badge as an overlay-widget object.
+
+For hosts whose card templates loop over a list of widgets (the seed's ``customWidgets``)
+instead of calling a tag::
+
+    widgets = GenerationStatusWidget.for_assets(page)       # one query
+    ...
+    {% for widget in card.widgets %}{{ widget }}{% endfor %}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.utils.safestring import SafeString
+
+from genstatus import badges
+
+
+class GenerationStatusWidget:
+    """Renders the same markup as ``{% genstatus_badge %}``; ``{{ widget }}`` is enough."""
+
+    id = "genstatus"
+    position = "top-right"
+    template_name = badges.BADGE_TEMPLATE
+
+    def __init__(
+        self,
+        asset: Any,
+        statuses: Mapping[Any, Any] | None = None,
+        *,
+        show_completed: bool | None = None,
+        offset: Any = None,
+        inline: bool = False,
+        inflight: bool = True,
+    ) -> None:
+        self.asset = asset
+        self.statuses = statuses
+        self.show_completed = show_completed
+        self.offset = offset
+        self.inline = inline
+        self.inflight = inflight
+
+    @classmethod
+    def for_assets(cls, assets: Iterable[Any], **options: Any) -> dict[Any, GenerationStatusWidget]:
+        """``{asset_pk: widget}`` for a page of assets, sharing one batch query."""
+        items = list(assets)
+        statuses = badges.badge_statuses(items)
+        return {badges.asset_pk(asset): cls(asset, statuses, **options) for asset in items}
+
+    def get_template_name(self) -> str:
+        """The template that renders the badge."""
+        return self.template_name
+
+    def render(self) -> SafeString:
+        return badges.render_badge(
+            self.asset,
+            self.statuses,
+            show_completed=self.show_completed,
+            offset=self.offset,
+            inline=self.inline,
+            inflight=self.inflight,
+            template_name=self.get_template_name(),
+        )
+
+    def __html__(self) -> str:
+        return self.render()
+
+    def __str__(self) -> str:
+        return self.render()
+
+    def __repr__(self) -> str:
+        return f"<GenerationStatusWidget asset={badges.asset_pk(self.asset)!r}>"

@@ -1,0 +1,294 @@
+"""{% genstatus_badge %}, {% genstatus_statuses %} and {% genstatus_assets %}."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.template import Context, Template
+from django.template.loader import get_template
+from django.test import override_settings
+from django.urls import reverse
+
+from gallery.models import Asset
+from genstatus import badges, lifecycle
+from genstatus.mapping import statuses_for_assets, with_generation_status
+from genstatus.models import Generation
+from genstatus.states import DISPLAY, Status
+
+pytestmark = pytest.mark.django_db
+
+
+def render(source: str, **context: Any) -> str:
+    return Template("{% load genstatus %}" + source).render(Context(context))
+
+
+def badge_of(html: str) -> str:
+    """The opening tag of the status badge."""
+    match = re.search(r"<span class=\"gs-badge [^>]*>", html)
+    assert match, html
+    return match.group(0)
+
+
+def at_status(generation: Generation, status: str) -> Generation:
+    """Walk a pending generation to ``status`` through the lifecycle."""
+    if status == "cancelled":
+        lifecycle.request_cancel(generation)
+    elif status != "pending":
+        lifecycle.mark_queued(generation)
+        if status != "queued":
+            lifecycle.mark_processing(generation)
+            if status == "processing":
+                lifecycle.report_progress(generation, 40)
+            elif status == "completed":
+                lifecycle.mark_completed(generation)
+            elif status == "failed":
+                lifecycle.mark_failed(generation, "Quota exceeded", code="quota")
+    generation.refresh_from_db()
+    return generation
+
+
+@pytest.mark.parametrize("status", Status.values)
+def test_badge_shows_icon_colour_label_and_data_of_each_status(
+    status, asset, generation, django_assert_num_queries
+):
+    generation = at_status(generation, status)
+    display = DISPLAY[status]
+    annotated = with_generation_status(Asset.objects.all()).get(pk=asset.pk)
+    with django_assert_num_queries(0):
+        html = render("{% genstatus_badge asset show_completed=True %}", asset=annotated)
+    tag = badge_of(html)
+    assert f"gs-badge--{status} gs-status--{display.color}" in tag
+    assert f'class="gs-icon gs-icon--{display.icon}"' in html
+    assert html.count("<svg") == 1  # the current icon only; no in-flight badge unfetched
+    assert f'data-gs-asset="{asset.pk}"' in tag
+    assert f'data-gs-generation="{generation.pk}"' in tag
+    assert f'data-gs-status="{status}"' in tag
+    assert f'data-gs-version="{generation.version}"' in tag
+    assert 'role="img"' in tag
+    assert "data-gs-badge" in tag
+    assert " hidden" not in tag
+    title = "Quota exceeded" if status == "failed" else str(display.description)
+    assert f'title="{title}"' in tag
+    assert f'aria-label="{display.label}: {title}' in tag
+
+
+def test_processing_badge_carries_progress(asset, generation):
+    at_status(generation, "processing")
+    html = render("{% genstatus_badge asset %}", asset=asset)
+    assert 'data-gs-progress="40"' in badge_of(html)
+    assert 'aria-label="Processing: Generation in progress (40%)"' in html
+    assert "data-gs-progress-text>40%</span>" in html
+    assert "gs-icon--loader" in html
+
+
+def test_progress_text_is_hidden_outside_processing(asset, generation):
+    html = render("{% genstatus_badge asset %}", asset=asset)
+    assert 'data-gs-progress=""' in html
+    assert "data-gs-progress-text hidden></span>" in html
+
+
+def test_completed_badge_is_rendered_hidden_by_default(asset, generation):
+    at_status(generation, "completed")
+    tag = badge_of(render("{% genstatus_badge asset %}", asset=asset))
+    assert tag.endswith(" hidden>")
+    assert 'data-gs-show-completed="false"' in tag
+
+
+def test_show_completed_option_and_setting_reveal_completed(asset, generation):
+    at_status(generation, "completed")
+    shown = badge_of(render("{% genstatus_badge asset show_completed=True %}", asset=asset))
+    assert " hidden" not in shown
+    assert 'data-gs-show-completed="true"' in shown
+    with override_settings(GENSTATUS_SHOW_COMPLETED=True):
+        assert " hidden" not in badge_of(render("{% genstatus_badge asset %}", asset=asset))
+        hidden = render("{% genstatus_badge asset show_completed=False %}", asset=asset)
+        assert badge_of(hidden).endswith(" hidden>")
+
+
+def test_asset_without_generation_gets_a_hidden_empty_badge(asset):
+    tag = badge_of(render("{% genstatus_badge asset %}", asset=asset))
+    assert "gs-badge--none" in tag
+    assert 'data-gs-generation=""' in tag
+    assert 'data-gs-status=""' in tag
+    assert tag.endswith(" hidden>")
+
+
+def test_user_text_in_error_message_is_escaped(asset, generation):
+    lifecycle.mark_failed(generation, '<script>alert("x")</script> & "quotes"', code="x")
+    html = render("{% genstatus_badge asset %}", asset=asset)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in html
+    assert 'title="&lt;script&gt;' in html
+    assert 'aria-label="Failed: &lt;script&gt;' in html
+
+
+def test_failed_without_message_uses_the_description(asset, generation):
+    lifecycle.mark_failed(generation, "", code="x")
+    assert 'title="Generation failed"' in render("{% genstatus_badge asset %}", asset=asset)
+
+
+def test_badge_follows_the_newest_generation(asset, make_generation):
+    first = make_generation()
+    lifecycle.mark_failed(first, "boom", code="x")
+    lifecycle.retry(first)
+    html = render("{% genstatus_badge asset %}", asset=asset)
+    assert "gs-badge--pending" in html
+    assert "boom" not in html
+
+
+def test_unfetched_badge_costs_one_query(asset, generation, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        html = render("{% genstatus_badge asset %}", asset=asset)
+    assert "gs-badge--pending" in html
+    assert 'data-gs-inflight="0"' in html  # the fallback query counts them too
+
+
+def test_badge_accepts_a_primary_key(asset, generation):
+    assert f'data-gs-asset="{asset.pk}"' in render("{% genstatus_badge pk %}", pk=asset.pk)
+
+
+def test_statuses_tag_fetches_a_page_in_one_query(user, make_generation, django_assert_num_queries):
+    assets = [Asset.objects.create(owner=user, title=f"a{i}") for i in range(5)]
+    for asset in assets[:3]:
+        make_generation(asset=asset)
+    source = "{% genstatus_statuses assets as statuses %}{% for a in assets %}{% genstatus_badge a statuses %}{% endfor %}"  # noqa: E501
+    with django_assert_num_queries(1):
+        html = render(source, assets=assets)
+    assert html.count("data-gs-badge") == 5
+    assert html.count("gs-badge--pending") == 3
+    assert html.count("gs-badge--none") == 2
+
+
+def test_statuses_tag_evaluates_a_queryset_once(user, make_generation, django_assert_num_queries):
+    for i in range(3):
+        make_generation(asset=Asset.objects.create(owner=user, title=f"a{i}"))
+    source = "{% genstatus_statuses assets as statuses %}{% for a in assets %}{% genstatus_badge a statuses %}{% endfor %}"  # noqa: E501
+    with django_assert_num_queries(2):  # the page's own query + the badges' one
+        html = render(source, assets=with_generation_status(Asset.objects.all()))
+    assert html.count("gs-badge--pending") == 3
+    with django_assert_num_queries(2):  # without annotations: still one for the badges
+        html = render(source, assets=Asset.objects.all())
+    assert html.count("gs-badge--pending") == 3
+
+
+def test_statuses_tag_with_primary_keys(asset, generation):
+    html = render(
+        "{% genstatus_statuses ids as s %}{% genstatus_badge asset s %}",
+        ids=[asset.pk],
+        asset=asset,
+    )
+    assert "gs-badge--pending" in html
+
+
+def test_statuses_for_assets_dict_is_accepted(asset, generation, django_assert_num_queries):
+    statuses = statuses_for_assets([asset])
+    with django_assert_num_queries(0):
+        html = render("{% genstatus_badge asset statuses %}", asset=asset, statuses=statuses)
+    assert "gs-badge--pending" in html
+    other = Asset.objects.create(owner=asset.owner, title="no generation")
+    with django_assert_num_queries(0):
+        html = render("{% genstatus_badge asset statuses %}", asset=other, statuses=statuses)
+    assert "gs-badge--none" in html
+
+
+def test_inflight_count_counts_active_generations_from_the_asset(
+    user, asset, make_generation, django_assert_num_queries
+):
+    derived = [make_generation(asset=None, source_assets=[asset]) for _ in range(3)]
+    lifecycle.mark_failed(derived[0], "no", code="x")  # terminal: not in flight
+    other = Asset.objects.create(owner=user, title="other")
+    assets = list(with_generation_status(Asset.objects.order_by("pk")))
+    source = "{% genstatus_statuses assets as s %}{% for a in assets %}{% genstatus_badge a s %}{% endfor %}"  # noqa: E501
+    with django_assert_num_queries(1):
+        html = render(source, assets=assets)
+    first, second = html.split('<span class="gs-badges', 2)[1:]
+    assert 'data-gs-inflight="2"' in first
+    assert "2 generations in flight from this asset" in first
+    assert f'data-gs-asset="{other.pk}"' in second
+    assert re.search(r'<span class="gs-inflight" data-gs-inflight="0"[^>]* hidden>', second)
+    hidden = render(
+        "{% genstatus_badge a s inflight=False %}", a=assets[0], s=badges.badge_statuses(assets)
+    )
+    assert "data-gs-inflight" not in hidden
+
+
+def test_offset_and_inline_place_the_badge(asset):
+    html = render("{% genstatus_badge asset offset=28 %}", asset=asset)
+    assert html.startswith(
+        '<span class="gs-badges gs-badges--overlay" style="--gs-badge-offset: 28px">'
+    )
+    html = render('{% genstatus_badge asset offset="1.5rem" %}', asset=asset)
+    assert 'style="--gs-badge-offset: 1.5rem"' in html
+    html = render("{% genstatus_badge asset inline=True %}", asset=asset)
+    assert html.startswith('<span class="gs-badges">')
+
+
+def test_offset_that_is_not_a_length_is_refused(asset):
+    with pytest.raises(ValueError, match="not a CSS length"):
+        render('{% genstatus_badge asset offset="1px;background:url(x)" %}', asset=asset)
+
+
+@pytest.mark.parametrize("status", [*Status.values, None])
+@pytest.mark.parametrize("options", [{}, {"inline": True, "offset": 12, "show_completed": True}])
+def test_fast_path_is_identical_to_the_template(status, options, asset, make_generation):
+    if status is not None:
+        generation = at_status(make_generation(), status)
+        Generation.objects.filter(pk=generation.pk).update(
+            error_message="<b>\"bad\" & 'worse'</b>" if status == "failed" else ""
+        )
+    make_generation(asset=None, source_assets=[asset])
+    statuses = badges.badge_statuses([asset])
+    fast = badges.render_badge(asset, statuses, **options)
+    context = badges.badge_context(asset, statuses, **options)
+    assert fast == get_template(badges.BADGE_TEMPLATE).render(context).strip()
+
+
+@override_settings(
+    TEMPLATES=[
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {"genstatus/badge.html": "<i class='mine'>{{ status_value }}</i>"},
+                    ),
+                    "django.template.loaders.app_directories.Loader",
+                ]
+            },
+        }
+    ]
+)
+def test_a_project_can_override_the_badge_template(asset, generation):
+    assert render("{% genstatus_badge asset %}", asset=asset) == "<i class='mine'>pending</i>"
+
+
+def test_assets_tag_emits_css_icon_templates_and_live_client():
+    html = render("{% genstatus_assets %}")
+    assert '<link rel="stylesheet" href="/static/genstatus/css/genstatus.css">' in html
+    for name in badges.ICONS:
+        assert f'<template data-gs-icon="{name}"><svg class="gs-icon gs-icon--{name}"' in html
+    script = re.search(r"<script [^>]*>", html)
+    assert script
+    assert 'type="module"' in script.group(0)
+    assert 'src="/static/genstatus/js/live.js"' in script.group(0)
+    assert 'data-gs-ws-path="/ws/genstatus/"' in script.group(0)
+    assert f'data-gs-status-url="{reverse("genstatus:api-asset-statuses")}"' in script.group(0)
+    assert f'data-gs-generations-url="{reverse("genstatus:api-generation-list")}"' in html
+
+
+@override_settings(ROOT_URLCONF="gallery.urls")
+def test_assets_tag_omits_api_urls_that_do_not_resolve():
+    html = render("{% genstatus_assets %}")
+    assert "data-gs-status-url" not in html
+    assert "data-gs-generations-url" not in html
+    assert "live.js" in html
+
+
+def test_reduced_motion_stops_the_spinner():
+    css = (badges.Path(badges.__file__).parent / "static/genstatus/css/genstatus.css").read_text()
+    assert re.search(r"\.gs-icon--loader\s*\{\s*animation: gs-spin", css)
+    reduced = css.split("@media (prefers-reduced-motion: reduce)", 1)[1]
+    assert re.match(r"\s*\{\s*\.gs-icon--loader\s*\{\s*animation: none;", reduced)

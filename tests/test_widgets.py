@@ -1,0 +1,66 @@
+"""GenerationStatusWidget: the badge as an overlay-widget object."""
+
+import pytest
+from django.template import Context, Template
+
+from gallery.models import Asset
+from genstatus import lifecycle
+from genstatus.widgets import GenerationStatusWidget
+
+pytestmark = pytest.mark.django_db
+
+
+def test_widget_renders_the_same_markup_as_the_tag(asset, generation):
+    lifecycle.mark_failed(generation, "<b>quota</b>", code="quota")
+    tag = Template("{% load genstatus %}{% genstatus_badge asset offset=30 %}").render(
+        Context({"asset": asset})
+    )
+    widget = GenerationStatusWidget(asset, offset=30)
+    assert widget.render() == tag
+    assert "&lt;b&gt;quota&lt;/b&gt;" in tag
+    assert widget.id == "genstatus"
+    assert widget.position == "top-right"
+
+
+def test_widgets_in_a_card_loop_render_without_escaping(asset, generation):
+    html = Template("{% for widget in widgets %}{{ widget }}{% endfor %}").render(
+        Context({"widgets": [GenerationStatusWidget(asset)]})
+    )
+    assert html.startswith('<span class="gs-badges')
+    assert "gs-badge--pending" in html
+
+
+def test_for_assets_shares_one_query(user, make_generation, django_assert_num_queries):
+    assets = [Asset.objects.create(owner=user, title=f"a{i}") for i in range(4)]
+    make_generation(asset=assets[0])
+    make_generation(asset=None, source_assets=[assets[1]])
+    with django_assert_num_queries(1):
+        widgets = GenerationStatusWidget.for_assets(assets, show_completed=True)
+        html = [str(widgets[asset.pk]) for asset in assets]
+    assert "gs-badge--pending" in html[0]
+    assert 'data-gs-inflight="1"' in html[1]
+    assert all("gs-badge--none" in part for part in html[1:])
+    assert all('data-gs-show-completed="true"' in part for part in html)
+
+
+def test_subclass_can_pick_its_template(asset, generation, settings):
+    settings.TEMPLATES = [
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {"custom/badge.html": "<b>{{ status_value }}|{{ label }}</b>"},
+                    ),
+                    "django.template.loaders.app_directories.Loader",
+                ]
+            },
+        }
+    ]
+
+    class Custom(GenerationStatusWidget):
+        template_name = "custom/badge.html"
+
+    assert Custom(asset).render() == "<b>pending|Pending: Waiting to start</b>"
+    assert repr(Custom(asset)) == f"<GenerationStatusWidget asset={asset.pk}>"
