@@ -23,8 +23,8 @@ from typing import Any
 
 from django.apps import apps
 from django.core.signals import setting_changed
-from django.db.models import Count, IntegerField, Model, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connections, router
+from django.db.models import Model
 from django.template.loader import get_template, render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
@@ -140,58 +140,63 @@ def _annotated_row(asset: Any) -> Row | None:
 
 
 def badge_statuses(assets: Iterable[Any]) -> BadgeStatuses:
-    """Everything a page of badges needs, in one query whatever the number of assets.
+    """Everything a page of badges needs, in one query whatever the number of assets:
+    each asset's newest generation and the generations in flight from it (active
+    generations whose ``source_assets`` include it).
 
-    ``assets`` are model instances or primary keys. When the instances come from
-    ``with_generation_status()`` their statuses are read from the annotations and the one
-    query only counts the generations in flight from each asset (active generations whose
-    ``source_assets`` include it). Otherwise one query on the asset table fetches both.
-    A queryset is evaluated here and keeps its result cache, so a following
-    ``{% for asset in assets %}`` does not query again.
+    ``assets`` are model instances or primary keys. A queryset is evaluated here and keeps
+    its result cache, so a following ``{% for asset in assets %}`` does not query again.
     """
-    items = list(assets)
-    if not items:
-        return BadgeStatuses({}, {})
-    if not all(_is_annotated(asset) for asset in items):
-        return _fetch({asset_pk(asset) for asset in items})
-    through, asset_fk = _through()
-    rows = {asset.pk: _annotated_row(asset) for asset in items}
-    counts = dict(
-        through._default_manager.filter(
-            **{f"{asset_fk}_id__in": list(rows)}, generation__status__in=ACTIVE
-        )
-        .order_by()
-        .values_list(f"{asset_fk}_id")
-        .annotate(n=Count("generation_id"))
-    )
-    return BadgeStatuses(rows, counts)
+    return _fetch({asset_pk(asset) for asset in assets})
 
 
 def _fetch(keys: set[Any]) -> BadgeStatuses:
-    """Statuses and in-flight counts of ``keys`` in one query on the asset table."""
+    """Statuses and in-flight counts of ``keys`` in one query on the asset table.
+
+    Hand-written SQL (portable: SQLite and PostgreSQL, any primary key type): the ORM
+    spelling needs six correlated subqueries whose compilation cost more than the query
+    itself on a 500-card page (see docs/benchmarks.md).
+    """
+    if not keys:
+        return BadgeStatuses({}, {})
+    asset_model = apps.get_model(genstatus_settings.ASSET_MODEL)
+    connection = connections[router.db_for_read(asset_model)]
+    pk_field = asset_model._meta.pk
+    params = [pk_field.get_db_prep_value(pk_field.to_python(key), connection) for key in keys]
+    rows: dict[Any, Row | None] = {}
+    counts: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_fetch_sql(connection.alias, len(params)), [*sorted(ACTIVE), *params])
+        for pk, generation_id, status, version, progress, message, count in cursor.fetchall():
+            pk = pk_field.to_python(pk)
+            rows[pk] = (generation_id, status, version, progress, message or "") if status else None
+            counts[pk] = count
+    for key in keys:  # a deleted asset: a hidden badge
+        rows.setdefault(pk_field.to_python(key), None)
+    return BadgeStatuses(rows, counts)
+
+
+@lru_cache(maxsize=64)
+def _fetch_sql(alias: str, count: int) -> str:
+    qn = connections[alias].ops.quote_name
     asset_model = apps.get_model(genstatus_settings.ASSET_MODEL)
     through, asset_fk = _through()
-    newest = Generation.objects.filter(asset_id=OuterRef("pk")).order_by("-created_at", "-id")
-    inflight = (
-        through._default_manager.filter(
-            **{f"{asset_fk}_id": OuterRef("pk")}, generation__status__in=ACTIVE
-        )
-        .order_by()
-        .values(f"{asset_fk}_id")
-        .annotate(n=Count("generation_id"))
-        .values("n")
+    meta = Generation._meta
+    g = qn(meta.db_table)
+    g_asset = qn(meta.get_field("asset").column)
+    a, a_pk = qn(asset_model._meta.db_table), qn(asset_model._meta.pk.column)
+    t = qn(through._meta.db_table)
+    t_asset = qn(through._meta.get_field(asset_fk).column)
+    t_generation = qn(through._meta.get_field(Generation._meta.model_name).column)
+    active = ", ".join(["%s"] * len(ACTIVE))
+    return (
+        f"SELECT a.{a_pk}, g.id, g.status, g.version, g.progress, g.error_message, "
+        f"(SELECT COUNT(*) FROM {t} t INNER JOIN {g} s ON s.id = t.{t_generation} "
+        f"WHERE t.{t_asset} = a.{a_pk} AND s.status IN ({active})) "
+        f"FROM {a} a LEFT JOIN {g} g ON g.id = (SELECT n.id FROM {g} n "
+        f"WHERE n.{g_asset} = a.{a_pk} ORDER BY n.created_at DESC, n.id DESC LIMIT 1) "
+        f"WHERE a.{a_pk} IN ({', '.join(['%s'] * count)})"
     )
-    values = asset_model._default_manager.filter(pk__in=keys).values_list(
-        "pk",
-        *(Subquery(newest.values(name)[:1]) for name in _ROW_FIELDS),
-        Coalesce(Subquery(inflight, output_field=IntegerField()), Value(0)),
-    )
-    rows: dict[Any, Row | None] = dict.fromkeys(keys)  # a deleted asset: a hidden badge
-    counts: dict[Any, int] = {}
-    for pk, generation_id, status, version, progress, message, count in values:
-        rows[pk] = (generation_id, status, version, progress, message or "") if status else None
-        counts[pk] = count
-    return BadgeStatuses(rows, counts)
 
 
 def _lookup(asset: Any, statuses: Mapping[Any, Any] | None) -> tuple[Row | None, int | None]:
@@ -251,6 +256,11 @@ def _inflight_label(count: int, language: str | None) -> str:
     ) % {"count": count}
 
 
+@lru_cache(maxsize=256)
+def _inflight_label_html(count: int, language: str | None) -> str:
+    return _esc(_inflight_label(count, language))
+
+
 def _clear_caches(**kwargs: Any) -> None:
     if kwargs.get("setting") in {"TEMPLATES", "INSTALLED_APPS", "LANGUAGE_CODE"}:
         icon_svg.cache_clear()
@@ -258,6 +268,9 @@ def _clear_caches(**kwargs: Any) -> None:
         _default_template_in_use.cache_clear()
         _texts.cache_clear()
         _inflight_label.cache_clear()
+        _inflight_label_html.cache_clear()
+    if kwargs.get("setting") in {"GENSTATUS_ASSET_MODEL", "DATABASES", "INSTALLED_APPS"}:
+        _fetch_sql.cache_clear()
 
 
 setting_changed.connect(_clear_caches, dispatch_uid="genstatus.badges.clear_caches")
@@ -385,6 +398,8 @@ def _render_fast(
         )
     else:
         generation_id, status, version, progress, error_message = row
+        if not isinstance(generation_id, int):  # ids and statuses come from our own table
+            generation_id = _esc(generation_id)
         hidden = status == Status.COMPLETED and not show_completed
         classes, texts, icon = _static_parts(status, language, hidden)
         progress_text = ""
@@ -397,7 +412,7 @@ def _render_fast(
             texts = texts.replace('" title=', f' ({progress_text})" title=', 1)
         badge = (
             f'<span class="gs-badge {classes}" data-gs-badge data-gs-asset="{asset_id}" '
-            f'data-gs-generation="{_esc(generation_id)}" data-gs-status="{_esc(status)}" '
+            f'data-gs-generation="{generation_id}" data-gs-status="{status}" '
             f'data-gs-version="{version}" '
             f'data-gs-progress="{"" if progress is None else progress}" '
             f'data-gs-show-completed="{flag}" role="img" aria-label="{texts}>{icon}'
@@ -406,7 +421,7 @@ def _render_fast(
         )
     if count is None:
         return f"{head}{badge}</span>"
-    label = _esc(_inflight_label(count, language))
+    label = _inflight_label_html(count, language)
     return (
         f'{head}{badge}<span class="gs-inflight" data-gs-inflight="{count}" '
         f'data-gs-asset="{asset_id}" role="img" aria-label="{label}" title="{label}"'
@@ -445,7 +460,7 @@ def render_badge(
             inline,
             language,
         )
-        return mark_safe(markup)
+        return SafeString(markup)  # built from escaped parts; SafeString skips keep_lazy
     context = badge_context(
         asset,
         statuses,

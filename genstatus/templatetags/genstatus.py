@@ -11,10 +11,11 @@ Thin tags over ``genstatus.badges``::
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from django import template
+from django.template.base import FilterExpression, token_kwargs
 from django.utils.safestring import SafeString
 
 from genstatus import badges
@@ -44,16 +45,31 @@ def genstatus_statuses(assets: Iterable[Any]) -> badges.BadgeStatuses:
     return badges.badge_statuses(assets)
 
 
-@register.simple_tag
-def genstatus_badge(
-    asset: Any,
-    statuses: Mapping[Any, Any] | None = None,
-    *,
-    show_completed: bool | None = None,
-    offset: Any = None,
-    inline: bool = False,
-    inflight: bool = True,
-) -> SafeString:
+BADGE_OPTIONS = frozenset({"show_completed", "offset", "inline", "inflight"})
+
+
+class BadgeNode(template.Node):
+    """``{% genstatus_badge %}`` as its own node: it renders once per card, so its
+    arguments are parsed once at compile time rather than on every call."""
+
+    def __init__(
+        self,
+        asset: FilterExpression,
+        statuses: FilterExpression | None,
+        options: dict[str, FilterExpression],
+    ) -> None:
+        self.asset = asset
+        self.statuses = statuses
+        self.options = options
+
+    def render(self, context: template.Context) -> str:
+        statuses = self.statuses.resolve(context) if self.statuses is not None else None
+        options = {name: value.resolve(context) for name, value in self.options.items()}
+        return badges.render_badge(self.asset.resolve(context), statuses, **options)
+
+
+@register.tag
+def genstatus_badge(parser: template.base.Parser, token: template.base.Token) -> BadgeNode:
     """The status badge of one card::
 
         {% genstatus_badge asset %}
@@ -66,11 +82,22 @@ def genstatus_badge(
     placement to the host's own overlay container; ``inflight=False`` leaves out the
     "N in flight from this asset" badge.
     """
-    return badges.render_badge(
-        asset,
-        statuses,
-        show_completed=show_completed,
-        offset=offset,
-        inline=inline,
-        inflight=inflight,
-    )
+    bits = token.split_contents()
+    name, rest = bits[0], bits[1:]
+    positional = []
+    while rest and "=" not in rest[0]:
+        positional.append(parser.compile_filter(rest.pop(0)))
+    options = token_kwargs(rest, parser, support_legacy=False)
+    if rest or not 1 <= len(positional) <= 2:
+        raise template.TemplateSyntaxError(
+            f"{name} takes an asset, optionally the page's statuses, then options: "
+            f"{{% {name} asset statuses offset=28 %}}"
+        )
+    unknown = set(options) - BADGE_OPTIONS
+    if unknown:
+        raise template.TemplateSyntaxError(
+            f"{name} got unknown option(s) {', '.join(sorted(unknown))}; "
+            f"it takes {', '.join(sorted(BADGE_OPTIONS))}."
+        )
+    statuses = positional[1] if len(positional) == 2 else None
+    return BadgeNode(positional[0], statuses, options)
