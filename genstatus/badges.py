@@ -176,6 +176,13 @@ def _fetch(keys: set[Any]) -> BadgeStatuses:
     return BadgeStatuses(rows, counts)
 
 
+def _column(model: type[Model], field_name: str) -> str:
+    column = getattr(model._meta.get_field(field_name), "column", None)
+    if not column:  # pragma: no cover - every field used here is concrete
+        raise LookupError(f"{model._meta.label}.{field_name} has no column")
+    return str(column)
+
+
 @lru_cache(maxsize=64)
 def _fetch_sql(alias: str, count: int) -> str:
     qn = connections[alias].ops.quote_name
@@ -183,11 +190,11 @@ def _fetch_sql(alias: str, count: int) -> str:
     through, asset_fk = _through()
     meta = Generation._meta
     g = qn(meta.db_table)
-    g_asset = qn(meta.get_field("asset").column)
-    a, a_pk = qn(asset_model._meta.db_table), qn(asset_model._meta.pk.column)
+    g_asset = qn(_column(Generation, "asset"))
+    a, a_pk = qn(asset_model._meta.db_table), qn(_column(asset_model, asset_model._meta.pk.name))
     t = qn(through._meta.db_table)
-    t_asset = qn(through._meta.get_field(asset_fk).column)
-    t_generation = qn(through._meta.get_field(Generation._meta.model_name).column)
+    t_asset = qn(_column(through, asset_fk))
+    t_generation = qn(_column(through, "generation"))
     active = ", ".join(["%s"] * len(ACTIVE))
     return (
         f"SELECT a.{a_pk}, g.id, g.status, g.version, g.progress, g.error_message, "

@@ -55,3 +55,22 @@ def test_filter_by_uuid_asset_ids(items):
     bad = GenerationFilterSet({"asset": "42"}, queryset=Generation.objects.all())
     assert not bad.is_valid()
     assert "not a valid asset id" in str(bad.errors["asset"])
+
+
+def test_badges_with_uuid_keys(items, django_assert_num_queries):
+    from genstatus.badges import badge_statuses, render_badge
+
+    failed = lifecycle.create_generation(provider="sora", operation_type="x", asset=items[0])
+    lifecycle.mark_failed(failed, "boom")
+    child = lifecycle.create_generation(
+        provider="sora", operation_type="x", asset=items[1], source_assets=[items[0]]
+    )
+    with django_assert_num_queries(1):
+        statuses = badge_statuses(items)
+    assert statuses[items[0].pk].status.status == "failed"
+    assert statuses[items[0].pk].inflight == 1
+    assert statuses[items[1].pk].status.generation_id == child.pk
+    assert statuses[items[2].pk].status is None
+    html = render_badge(items[0], statuses)
+    assert f'data-gs-asset="{items[0].pk}"' in html
+    assert 'data-gs-status="failed"' in html
