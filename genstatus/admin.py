@@ -1,21 +1,35 @@
-"""Admin for generations: a plain changelist with the event history inline.
+"""Admin for generations: the standard changelist plus the Generations panel.
 
-The Generations panel (tabs, live rows, bulk actions) is added on top of this admin.
+The panel is an extra view under the Generation admin (``get_urls()`` + ``admin_view()``):
+tabs with counts, filters through the shared ``GenerationFilterSet``, keyset pages, and
+retry / cancel actions that run through ``genstatus.lifecycle``. Templates are class
+attributes so a host can swap them.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.module_loading import import_string
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
+from genstatus import panel
 from genstatus.conf import genstatus_settings
-from genstatus.models import Generation, GenerationEvent
+from genstatus.filters import GenerationFilterSet
+from genstatus.models import VIEW_ALL_PERMISSION, Generation, GenerationEvent
 from genstatus.states import status_display
 
 LIFECYCLE_FIELDS = (
@@ -33,6 +47,9 @@ LIFECYCLE_FIELDS = (
     "cancel_requested_at",
     "retry_of",
 )
+PROMPT_PREVIEW_CHARS = 80
+MAX_BULK_IDS = 500
+PAGE_PARAMS = ("after", "before")
 
 
 class ProviderFilter(admin.SimpleListFilter):
@@ -96,6 +113,7 @@ class GenerationAdmin(admin.ModelAdmin):
     inlines = [GenerationEventInline]
     date_hierarchy = None
     show_full_result_count = False
+    actions = ["retry_selected", "cancel_selected"]
     fieldsets = (
         (
             None,
@@ -115,9 +133,19 @@ class GenerationAdmin(admin.ModelAdmin):
         (_("Lifecycle"), {"fields": LIFECYCLE_FIELDS}),
     )
 
+    change_list_template = "genstatus/admin/change_list.html"
+    panel_template = "genstatus/admin/panel.html"
+    panel_confirm_template = "genstatus/admin/panel_confirm.html"
+    panel_detail_template = "genstatus/admin/panel_detail.html"
+    panel_detail_page_template = "genstatus/admin/panel_detail_page.html"
+    panel_per_page = panel.PER_PAGE
+    filterset_class = GenerationFilterSet
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Generation]:
         """A user sees their own generations; view_all_generations (or superuser) sees all."""
         return super().get_queryset(request).visible_to(request.user)  # type: ignore[attr-defined]
+
+    # Changelist columns and actions ------------------------------------------------------
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: Generation) -> str:
@@ -131,4 +159,354 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("prompt"))
     def prompt_preview(self, obj: Generation) -> str:
-        return Truncator(obj.prompt).chars(80) or "—"
+        return Truncator(obj.prompt).chars(PROMPT_PREVIEW_CHARS) or "—"
+
+    @admin.action(description=_("Retry selected generations"), permissions=["change"])
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Generation]) -> HttpResponse:
+        return self.bulk_confirm_response(
+            request, "retry", queryset, next_url=request.get_full_path()
+        )
+
+    @admin.action(description=_("Cancel selected generations"), permissions=["change"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Generation]) -> HttpResponse:
+        return self.bulk_confirm_response(
+            request, "cancel", queryset, next_url=request.get_full_path()
+        )
+
+    # Hooks -------------------------------------------------------------------------------
+
+    def get_open_asset_url(self, request: HttpRequest, generation: Generation) -> str | None:
+        """Where "open asset" goes: GENSTATUS_OPEN_ASSET_URL, get_absolute_url(), admin page."""
+        asset = generation.asset
+        if asset is None:
+            return None
+        dotted = genstatus_settings.OPEN_ASSET_URL
+        if dotted:
+            return str(import_string(dotted)(asset))
+        if hasattr(asset, "get_absolute_url"):
+            try:
+                return str(asset.get_absolute_url())
+            except NoReverseMatch:  # the host's public URLs are not mounted here
+                pass
+        opts = asset._meta
+        try:
+            return reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=[asset.pk],
+            )
+        except NoReverseMatch:
+            return None
+
+    def get_panel_filterset(self, data: QueryDict, queryset: QuerySet[Generation]) -> Any:
+        """The FilterSet the panel filters with (shared with the API)."""
+        return self.filterset_class(data, queryset=queryset, request=None)
+
+    def get_panel_rows_queryset(self, queryset: QuerySet[Generation]) -> QuerySet[Generation]:
+        """Add what each panel row shows: one query per page whatever its size."""
+        return queryset.select_related("owner", "asset", "retried_as")
+
+    # URLs --------------------------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        return [
+            path("panel/", wrap(self.panel_view), name="{}_{}_panel".format(*info)),
+            path(
+                "<int:object_id>/panel-detail/",
+                wrap(self.panel_detail_view),
+                name="{}_{}_panel_detail".format(*info),
+            ),
+            path(
+                "panel/action/",
+                wrap(require_POST(self.panel_action_view)),
+                name="{}_{}_panel_action".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def panel_url(self) -> str:
+        return reverse(f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_panel")
+
+    # The panel ---------------------------------------------------------------------------
+
+    def panel_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        base = self.get_queryset(request)
+        data = request.GET.copy()
+        for name in PAGE_PARAMS:
+            data.pop(name, None)
+        filterset = self.get_panel_filterset(data, base)
+        if not filterset.is_valid():
+            for name, errors in filterset.errors.items():
+                label = filterset.filters[name].label if name in filterset.filters else name
+                for error in errors:
+                    messages.error(
+                        request,
+                        _gettext("Ignored the %(label)s filter: %(error)s")
+                        % {"label": str(label).lower(), "error": error},
+                    )
+                data.pop(name, None)
+            filterset = self.get_panel_filterset(data, base)
+            filterset.is_valid()
+        active: dict[str, str] = {
+            name: str(data[name])
+            for name in filterset.filters
+            if data.get(name) not in (None, "") and name not in filterset.errors
+        }
+        status = active.get("status", "")
+
+        without_status = data.copy()
+        without_status.pop("status", None)
+        unstatused = self.get_panel_filterset(without_status, base)
+        counts = panel.tab_counts(
+            unstatused.qs,
+            filtered=any(name not in ("status", "q") for name in active),
+            searched=bool(active.get("q", "").strip()),
+        )
+
+        try:
+            page = panel.keyset_page(
+                self.get_panel_rows_queryset(filterset.qs),
+                after=request.GET.get("after"),
+                before=request.GET.get("before"),
+                per_page=self.panel_per_page,
+            )
+        except panel.BadCursor as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(f"{request.path}?{data.urlencode()}")
+
+        tab_values = {value for _slug, _label, value in panel.TABS}
+        tabs = []
+        for slug, label, value in panel.TABS:
+            query = without_status.copy()
+            if value:
+                query["status"] = value
+            tabs.append(
+                {
+                    "slug": slug,
+                    "label": label,
+                    "count": counts[slug],
+                    "query": query.urlencode(),
+                    # a single status (e.g. ?status=cancelled) has no tab: "All" stays marked
+                    "selected": value == status or (not value and status not in tab_values),
+                }
+            )
+
+        rows = [self.get_panel_row(request, generation) for generation in page.rows]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Generations panel"),
+            "subtitle": None,
+            "is_nav_sidebar_enabled": False,  # the table needs the width
+            "tabs": tabs,
+            "rows": rows,
+            "page": page,
+            "query_without_page": data.urlencode(),
+            "filters": active,
+            "filters_json": json.dumps(active, sort_keys=True),
+            "search": active.get("q", ""),
+            "provider_choices": genstatus_settings.PROVIDER_CHOICES,
+            "operation_choices": genstatus_settings.OPERATION_TYPES,
+            "status_value": status,
+            "has_change_permission": self.has_change_permission(request),
+            "show_owner": request.user.has_perm(VIEW_ALL_PERMISSION),
+            "action_url": reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_panel_action"
+            ),
+            "changelist_url": reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_changelist"
+            ),
+            "current_url": request.get_full_path(),
+            "count_cap": panel.COUNT_CAP,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.panel_template, context)
+
+    def get_panel_row(self, request: HttpRequest, generation: Generation) -> dict[str, Any]:
+        """What one row of the panel shows; override to add to it.
+
+        Kept lean on purpose: a page has 50 rows and every template variable costs; the
+        detail (params, timestamps, history) loads when a row is expanded.
+        """
+        display = status_display(generation.status)
+        try:
+            retried_as = generation.retried_as
+        except Generation.DoesNotExist:
+            retried_as = None
+        change_url = self._change_url(request)
+        return {
+            "generation": generation,
+            "display": display,
+            "icon": panel.icon_svg(display.icon),
+            "prompt_preview": Truncator(generation.prompt).chars(PROMPT_PREVIEW_CHARS),
+            "created": panel.timestamp(generation.created_at),
+            "time_ago": panel.time_ago(generation.created_at),
+            "detail_url": self._change_url(request, "panel_detail")(generation.pk),
+            "retried_as": retried_as,
+            "retried_as_url": change_url(retried_as.pk) if retried_as else None,
+            "can_retry": generation.status in panel.RETRYABLE and retried_as is None,
+            "can_cancel": panel.can_cancel(generation),
+            "open_asset_url": self.get_open_asset_url(request, generation),
+        }
+
+    def panel_detail_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """A row's detail: full prompt, params, timestamps, duration, event history.
+
+        The panel fetches it with ``?fragment=1`` when a row is expanded; without
+        JavaScript the same URL is a page of its own.
+        """
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        events = GenerationEvent.objects.select_related("actor").order_by("created_at", "id")
+        generation = get_object_or_404(
+            self.get_queryset(request)
+            .select_related("retried_as")
+            .prefetch_related(Prefetch("events", queryset=events)),
+            pk=object_id,
+        )
+        change_url = self._change_url(request)
+        times = [
+            (label, panel.timestamp(value))
+            for label, value in (
+                (_gettext("Created"), generation.created_at),
+                (_gettext("Started"), generation.started_at),
+                (_gettext("Finished"), generation.finished_at),
+                (_gettext("Cancel requested"), generation.cancel_requested_at),
+                (_gettext("Last heartbeat"), generation.heartbeat_at),
+            )
+            if value is not None
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _gettext("Generation #%(id)s") % {"id": generation.pk},
+            "generation": generation,
+            "display": status_display(generation.status),
+            "params_json": json.dumps(generation.params, indent=2, sort_keys=True),
+            "times": times,
+            "duration": panel.format_duration(generation.duration),
+            "events": [
+                {"event": event, "when": panel.timestamp(event.created_at)}
+                for event in generation.events.all()
+            ],
+            "change_url": change_url(generation.pk),
+            "retry_of_url": change_url(generation.retry_of_id) if generation.retry_of_id else None,
+            "panel_url": self.panel_url(),
+        }
+        template = (
+            self.panel_detail_template
+            if request.GET.get("fragment")
+            else self.panel_detail_page_template
+        )
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, template, context)
+
+    def _change_url(self, request: HttpRequest, view: str = "change") -> Any:
+        """A pk -> URL function for ``view``: one reverse() per request, not per row."""
+        cache = request.__dict__.setdefault("_genstatus_urls", {})
+        if view not in cache:
+            url = reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{view}",
+                args=[0],
+            )
+            prefix, _sep, rest = url.rpartition("/0/")
+
+            def url_for(pk: object) -> str:
+                return f"{prefix}/{pk}/{rest}"
+
+            cache[view] = url_for
+        return cache[view]
+
+    # Actions -----------------------------------------------------------------------------
+
+    def panel_action_view(self, request: HttpRequest) -> HttpResponse:
+        """POST: retry or cancel one row (``row_action=retry:42``) or the selected ones
+        (``action`` + ``ids``; a confirmation page first unless ``confirmed``)."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        next_url = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = self.panel_url()
+        confirmed = bool(request.POST.get("confirmed"))
+        row_action = request.POST.get("row_action", "")
+        if row_action:
+            action, _sep, raw_id = row_action.partition(":")
+            raw_ids = [raw_id]
+            confirmed = True
+        else:
+            action = request.POST.get("action", "")
+            raw_ids = request.POST.getlist("ids")
+        if action not in panel.ACTIONS:
+            messages.error(request, _gettext("Choose an action: retry or cancel."))
+            return HttpResponseRedirect(next_url)
+        try:
+            ids = sorted({int(value) for value in raw_ids})
+        except ValueError:
+            messages.error(request, _gettext("Those are not generation ids."))
+            return HttpResponseRedirect(next_url)
+        if not ids:
+            messages.warning(request, _gettext("Select at least one generation first."))
+            return HttpResponseRedirect(next_url)
+        if len(ids) > MAX_BULK_IDS:
+            messages.error(
+                request,
+                _gettext("At most %(limit)d generations at a time.") % {"limit": MAX_BULK_IDS},
+            )
+            return HttpResponseRedirect(next_url)
+        queryset = self.get_queryset(request).filter(pk__in=ids).order_by("-created_at", "-id")
+        if not confirmed:
+            return self.bulk_confirm_response(request, action, queryset, next_url=next_url)
+        generations = list(queryset)
+        result = panel.run_bulk(
+            action, generations, actor=request.user, missing=len(ids) - len(generations)
+        )
+        level = messages.SUCCESS if not result.skipped else messages.WARNING
+        if not result.done:
+            level = messages.ERROR
+        self.message_user(request, result.message, level=level)
+        return HttpResponseRedirect(next_url)
+
+    def bulk_confirm_response(
+        self,
+        request: HttpRequest,
+        action: str,
+        queryset: QuerySet[Generation],
+        *,
+        next_url: str,
+    ) -> HttpResponse:
+        """The "Are you sure?" page of a bulk retry or cancel."""
+        generations = list(queryset.select_related("retried_as")[:MAX_BULK_IDS])
+        eligible = [
+            g for g in generations if (panel.can_retry(g) if action == "retry" else g.is_active)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Are you sure?"),
+            "action": action,
+            "action_label": _("Retry") if action == "retry" else _("Cancel"),
+            "generations": [
+                {"generation": g, "display": status_display(g.status), "eligible": g in eligible}
+                for g in generations
+            ],
+            "eligible_count": len(eligible),
+            "skipped_count": len(generations) - len(eligible),
+            "action_url": reverse(
+                f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_panel_action"
+            ),
+            "panel_url": self.panel_url(),
+            "next_url": next_url,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.panel_confirm_template, context)
+
+
+# Link the panel from the admin index of the default site, unless the host chose its own
+# index template (then see docs/panel.md to add the link).
+if admin.site.index_template is None:
+    admin.site.index_template = "genstatus/admin/index.html"

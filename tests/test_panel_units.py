@@ -1,0 +1,172 @@
+"""genstatus.panel's helpers: cursors, counts, time formatting, bulk summaries; the
+PostgreSQL indexes of migration 0002."""
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from genstatus import lifecycle, panel
+from genstatus.exceptions import InvalidTransition, RetryLimitReached
+from genstatus.models import Generation
+
+
+def test_cursor_round_trips_to_the_microsecond():
+    moment = datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=UTC)
+    assert panel.decode_cursor(panel.encode_cursor(moment, 42)) == (moment, 42)
+
+
+@pytest.mark.parametrize("value", ["", "abc", "12", "1_", "_1", "1.5_2"])
+def test_bad_cursor(value):
+    with pytest.raises(panel.BadCursor, match="not a valid page cursor"):
+        panel.decode_cursor(value)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(5, "just now"), (90, "2m ago"), (3600 * 2 + 60, "2h ago"), (86_400 * 3, "3d ago")],
+)
+def test_time_ago(seconds, expected):
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    assert panel.time_ago(now - timedelta(seconds=seconds), now) == expected
+
+
+def test_time_ago_shows_the_date_after_a_month():
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    assert panel.time_ago(datetime(2026, 1, 2, tzinfo=UTC), now) == "2026-01-02"
+    assert panel.time_ago(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("delta", "expected"),
+    [
+        (timedelta(seconds=4.25), "4.2s"),
+        (timedelta(seconds=75), "1m 15s"),
+        (timedelta(hours=1, seconds=61), "1h 1m 1s"),
+        (None, ""),
+    ],
+)
+def test_format_duration(delta, expected):
+    assert panel.format_duration(delta) == expected
+
+
+def test_tab_count_text():
+    assert str(panel.TabCount(1234, exact=True)) == "1,234"
+    assert str(panel.TabCount(1000, exact=False)) == "1,000+"
+    assert str(panel.TabCount(1_250_000, exact=False, estimated=True)) == "≈1.2M"
+    assert panel.compact_number(2000) == "2k"
+
+
+def error(status, requested, cls=InvalidTransition):
+    return cls("x", generation_id=1, status=status, requested=requested)
+
+
+@pytest.mark.parametrize(
+    ("exc", "reason"),
+    [
+        (error("completed", "retry"), "already completed"),
+        (error("failed", "retry"), "already retried"),
+        (error("processing", "retry"), "still running"),
+        (error("failed", "retry", RetryLimitReached), "retry limit reached"),
+        (error("cancelled", "cancel"), "already cancelled"),
+    ],
+)
+def test_skip_reasons(exc, reason):
+    assert panel.skip_reason(exc) == reason
+
+
+def test_bulk_message():
+    result = panel.BulkResult("retry", done=[1, 2, 3], skipped=Counter({"already completed": 2}))
+    assert result.message == "3 retried, 2 skipped: already completed"
+    result.skipped["still running"] += 1
+    assert result.message == "3 retried, 3 skipped: 2 already completed, 1 still running"
+    assert panel.BulkResult("cancel", done=[1]).message == "1 cancelled"
+
+
+@pytest.mark.django_db
+def test_run_bulk_goes_through_the_lifecycle(make_generation, settings):
+    settings.GENSTATUS_MAX_RETRIES = 0
+    failed = make_generation()
+    lifecycle.mark_failed(failed, "boom")
+    result = panel.run_bulk("retry", [failed], actor=None, missing=2)
+    assert result.done == []
+    assert result.skipped == Counter({"retry limit reached": 1, "not found": 2})
+
+
+@pytest.mark.django_db
+def test_capped_count_is_exact_below_the_cap(make_generation):
+    for _ in range(3):
+        make_generation()
+    assert panel.capped_count(Generation.objects.all(), cap=5) == panel.TabCount(3, exact=True)
+    capped = panel.capped_count(Generation.objects.all(), cap=2)
+    assert not capped.exact
+    assert capped.value >= 2
+
+
+@pytest.mark.django_db
+def test_partial_indexes_exist_on_every_backend():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "genstatus_generation")
+    assert {"gs_gen_active_newest", "gs_gen_failed_newest"} <= set(constraints)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_trigram_index_serves_icontains_on_postgres(make_generation):
+    for index in range(30):
+        make_generation(prompt=f"prompt number {index} with a lighthouse")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE genstatus_generation")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        queryset = Generation.objects.filter(prompt__icontains="LIGHTHOUSE").order_by()
+        sql, params = queryset.values("pk").query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "gs_gen_prompt_trgm" in plan, plan
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_planner_estimate_on_postgres(make_generation):
+    for _ in range(5):
+        make_generation()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE genstatus_generation")
+    assert panel.planner_estimate(Generation.objects.all()) == 5
+
+
+@pytest.mark.django_db
+def test_planner_estimate_is_none_elsewhere():
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite tier")
+    assert panel.planner_estimate(Generation.objects.all()) is None
+
+
+@pytest.mark.django_db
+def test_tab_counts_of_a_small_filtered_set_come_from_one_query(
+    make_generation, django_assert_num_queries
+):
+    lifecycle.mark_failed(make_generation(provider="sora"), "boom")
+    make_generation(provider="sora")
+    make_generation(provider="runway")
+    queryset = Generation.objects.filter(provider="sora")
+    with django_assert_num_queries(1):
+        counts = panel.tab_counts(queryset, filtered=True)
+    assert {slug: str(count) for slug, count in counts.items()} == {
+        "all": "2",
+        "active": "1",
+        "failed": "1",
+        "completed": "0",
+    }
+
+
+@pytest.mark.django_db
+def test_tab_counts_of_a_large_filtered_set_are_capped(make_generation, monkeypatch):
+    monkeypatch.setattr(panel, "COUNT_CAP", 2)
+    for _ in range(3):
+        make_generation(provider="sora")
+    counts = panel.tab_counts(Generation.objects.filter(provider="sora"), filtered=True)
+    assert not counts["all"].exact
+    assert counts["active"].value >= 2
+    assert counts["failed"] == panel.TabCount(0, exact=True)
