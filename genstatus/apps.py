@@ -9,4 +9,9 @@ class GenstatusConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from genstatus import checks  # noqa: F401  (registers the system checks)
+        from genstatus import (
+            checks,  # noqa: F401  (registers the system checks)
+            live,
+        )
+
+        live.connect_receivers()  # publishing is switched off by GENSTATUS_LIVE = False

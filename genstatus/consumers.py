@@ -1,0 +1,347 @@
+"""The WebSocket consumer behind live badges and panel rows.
+
+Protocol (docs/live.md has the full description): the client subscribes to asset ids,
+generation ids and/or the panel with its filters; the server answers every subscribe and
+resync with a snapshot from the database, then pushes small versioned ``updates`` frames.
+Every item is checked against what the user may see before it is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.db import close_old_connections
+
+from genstatus import live
+from genstatus.models import VIEW_ALL_PERMISSION, Generation
+from genstatus.states import GROUPS, Status
+
+PROTOCOL_VERSION = 1
+CLOSE_UNAUTHENTICATED = 4401  # anonymous or inactive user: do not reconnect, log in
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+PANEL_FILTER_KEYS = ("status", "provider", "operation_type", "q")
+
+
+class ProtocolError(ValueError):
+    """A client frame the server cannot use; answered with an ``error`` frame."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class GenerationStatusConsumer(AsyncWebsocketConsumer):
+    """Live generation status for one browser tab, scoped to what its user may see."""
+
+    max_frame_bytes = 64 * 1024
+    max_ids = 1000  # asset ids and generation ids, each, per connection
+    panel_snapshot_limit = 50
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or not user.is_active:
+            # Accept first so that browsers see the code (a refused handshake is a bare 403).
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.can_view_all = await database_sync_to_async(user.has_perm)(VIEW_ALL_PERMISSION)
+        self.assets: set[str] = set()
+        self.generations: set[int] = set()
+        self.panel: dict[str, str] | None = None
+        self.sent_versions: dict[int, int] = {}
+        self.group = live.ALL_GROUP if self.can_view_all else live.owner_group(user.pk)
+        live.publisher.register_home_loop(_running_loop())
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self.send_json(
+            {
+                "type": "hello",
+                "protocol": PROTOCOL_VERSION,
+                "display": live.all_displays(),
+                "limits": {"frame_bytes": self.max_frame_bytes, "ids": self.max_ids},
+            }
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # -- client frames ------------------------------------------------------------------
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not hasattr(self, "user"):
+            return
+        ref: Any = None
+        try:
+            if text_data is None:
+                raise ProtocolError("bad_frame", "Send JSON text frames, not binary.")
+            if len(text_data.encode()) > self.max_frame_bytes:
+                raise ProtocolError(
+                    "too_large", f"Frames are limited to {self.max_frame_bytes} bytes."
+                )
+            try:
+                message = json.loads(text_data)
+            except ValueError:
+                raise ProtocolError("bad_json", "The frame is not valid JSON.") from None
+            if not isinstance(message, dict):
+                raise ProtocolError("bad_frame", "A frame is a JSON object with a 'type'.")
+            ref = message.get("ref")
+            if not isinstance(ref, str | int | type(None)):
+                ref = None
+            handler = {
+                "subscribe": self.handle_subscribe,
+                "unsubscribe": self.handle_unsubscribe,
+                "resync": self.handle_resync,
+                "ping": self.handle_ping,
+            }.get(message.get("type"))  # type: ignore[arg-type]
+            if handler is None:
+                raise ProtocolError(
+                    "unknown_type",
+                    "Unknown 'type'; expected subscribe, unsubscribe, resync or ping.",
+                )
+            await handler(message, ref)
+        except ProtocolError as error:
+            await self.send_json(
+                {"type": "error", "code": error.code, "message": str(error), "ref": ref}
+            )
+
+    async def handle_ping(self, message: dict[str, Any], ref: Any) -> None:
+        await self.send_json({"type": "pong", "ref": ref})
+
+    async def handle_subscribe(self, message: dict[str, Any], ref: Any) -> None:
+        assets = _ids(message.get("assets", []), "assets", str_ids=True)
+        generations = _ids(message.get("generations", []), "generations", str_ids=False)
+        panel = message.get("panel")
+        since = 0
+        if panel is not None:
+            panel, since = _panel(panel)
+        if len(self.assets | set(assets)) > self.max_ids:
+            raise ProtocolError("too_many", f"At most {self.max_ids} asset ids per connection.")
+        if len(self.generations | set(generations)) > self.max_ids:
+            raise ProtocolError(
+                "too_many", f"At most {self.max_ids} generation ids per connection."
+            )
+        # The group was joined on connect, before this read: a change committed meanwhile
+        # arrives as an update after the snapshot or is already in it; versions sort it out.
+        self.assets.update(assets)
+        self.generations.update(generations)
+        if panel is not None:
+            self.panel = panel
+        snapshot = await self._snapshot(assets, generations, panel, since)
+        await self._send_snapshot(snapshot, ref)
+
+    async def handle_unsubscribe(self, message: dict[str, Any], ref: Any) -> None:
+        assets = set(_ids(message.get("assets", []), "assets", str_ids=True))
+        generations = set(_ids(message.get("generations", []), "generations", str_ids=False))
+        self.assets -= assets
+        self.generations -= generations
+        for gid in generations:
+            self.sent_versions.pop(gid, None)
+        if message.get("panel"):
+            self.panel = None
+        await self.send_json({"type": "unsubscribed", "ref": ref})
+
+    async def handle_resync(self, message: dict[str, Any], ref: Any) -> None:
+        """A fresh snapshot of everything subscribed (after a gap, or periodically)."""
+        since = message.get("since", 0)
+        since = since if isinstance(since, int) and since >= 0 else 0
+        snapshot = await self._snapshot(
+            sorted(self.assets), sorted(self.generations), self.panel, since
+        )
+        await self._send_snapshot(snapshot, ref)
+
+    # -- channel layer events ----------------------------------------------------------
+    async def genstatus_changes(self, event: dict[str, Any]) -> None:
+        """Forward the changes this user may see and this page shows, newest versions only."""
+        items = event["items"]
+        out = []
+        for item, owner_id in zip(items, event["owners"], strict=True):
+            if not (self.can_view_all or owner_id == self.user.pk):
+                continue
+            gid = item["generation_id"]
+            if not self._wanted(item):
+                continue
+            if self.sent_versions.get(gid, 0) >= item["version"]:
+                continue
+            self.sent_versions[gid] = item["version"]
+            out.append(item)
+        if not out:
+            return
+        if len(out) == len(items):
+            await self.send(text_data=event["frame"])
+        else:
+            await self.send_json({"type": "updates", "items": out})
+
+    # -- helpers ------------------------------------------------------------------------
+    def _wanted(self, item: dict[str, Any]) -> bool:
+        gid = item["generation_id"]
+        if gid in self.generations:
+            return True
+        asset_id = item.get("asset_id")
+        if asset_id is not None and str(asset_id) in self.assets:
+            return True
+        if self.panel is not None and _matches(item, self.panel):
+            if len(self.generations) < self.max_ids:
+                self.generations.add(gid)  # a new row: follow it even once it stops matching
+            return True
+        return False
+
+    async def _send_snapshot(self, snapshot: dict[str, Any], ref: Any) -> None:
+        for item in [*snapshot["assets"].values(), *snapshot["generations"].values()]:
+            if item is not None:
+                gid = item["generation_id"]
+                self.sent_versions[gid] = max(self.sent_versions.get(gid, 0), item["version"])
+        for item in snapshot["panel"]:
+            self.sent_versions[item["generation_id"]] = item["version"]
+            self.generations.add(item["generation_id"])
+        await self.send_json({"type": "snapshot", "ref": ref, **snapshot})
+
+    async def _snapshot(
+        self,
+        assets: list[str],
+        generations: list[int],
+        panel: dict[str, str] | None,
+        since: int,
+    ) -> dict[str, Any]:
+        # Not thread-sensitive: snapshots of many sockets run in parallel threads instead of
+        # queueing on the one thread that sync code shares by default.
+        return await database_sync_to_async(self._read_snapshot, thread_sensitive=False)(
+            assets, generations, panel, since
+        )
+
+    def _read_snapshot(
+        self,
+        assets: list[str],
+        generations: list[int],
+        panel: dict[str, str] | None,
+        since: int,
+    ) -> dict[str, Any]:
+        try:
+            return self._query_snapshot(assets, generations, panel, since)
+        finally:
+            close_old_connections()  # like the end of a request: honours CONN_MAX_AGE
+
+    def _query_snapshot(
+        self,
+        assets: list[str],
+        generations: list[int],
+        panel: dict[str, str] | None,
+        since: int,
+    ) -> dict[str, Any]:
+        from genstatus.mapping import statuses_for_assets
+
+        visible = Generation.objects.visible_to(self.user)
+        asset_items: dict[str, Any] = dict.fromkeys(assets)
+        if assets:
+            # asset ids arrive as strings: let the asset model's pk field convert them
+            pk_field = Generation._meta.get_field("asset").target_field
+            keys = []
+            for raw in assets:
+                try:
+                    keys.append(pk_field.to_python(raw))
+                except Exception:
+                    continue
+            for key, status in statuses_for_assets(keys, generations=visible).items():
+                asset_items[str(key)] = {
+                    **status.as_dict(),
+                    "display": live.display_dict(status.status),
+                }
+        generation_items: dict[str, Any] = {str(g): None for g in generations}
+        for generation in visible.filter(pk__in=generations):
+            generation_items[str(generation.pk)] = live.generation_payload(generation)
+        panel_items = []
+        if panel is not None:
+            query = _panel_queryset(visible, panel).filter(pk__gt=since).newest_first()
+            panel_items = [
+                live.generation_payload(g, "created") for g in query[: self.panel_snapshot_limit]
+            ]
+        return {"assets": asset_items, "generations": generation_items, "panel": panel_items}
+
+    async def send_json(self, content: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(content, separators=(",", ":")))
+
+
+def _running_loop() -> Any:
+    import asyncio
+
+    return asyncio.get_running_loop()
+
+
+def _ids(value: Any, name: str, *, str_ids: bool) -> list[Any]:
+    if not isinstance(value, list):
+        raise ProtocolError("bad_ids", f"'{name}' must be a list of ids.")
+    out: list[Any] = []
+    for raw in value:
+        if isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise ProtocolError("bad_ids", f"'{name}' must contain ids (numbers or strings).")
+        if str_ids:
+            text = str(raw)
+            if not ID_PATTERN.match(text):
+                raise ProtocolError("bad_ids", f"{text[:40]!r} is not a valid id in '{name}'.")
+            out.append(text)
+        else:
+            try:
+                number = int(raw)
+            except ValueError:
+                raise ProtocolError(
+                    "bad_ids", f"{str(raw)[:40]!r} is not a generation id in '{name}'."
+                ) from None
+            if number <= 0 or number >= 2**63:
+                raise ProtocolError("bad_ids", f"{number} is not a generation id in '{name}'.")
+            out.append(number)
+    return out
+
+
+def _panel(value: Any) -> tuple[dict[str, str], int]:
+    if value is True:
+        value = {}
+    if not isinstance(value, dict):
+        raise ProtocolError("bad_panel", "'panel' is an object: {filters: {...}, since: <id>}.")
+    filters = value.get("filters", {})
+    since = value.get("since", 0)
+    if not isinstance(filters, dict) or not isinstance(since, int) or since < 0:
+        raise ProtocolError("bad_panel", "'panel' is an object: {filters: {...}, since: <id>}.")
+    clean: dict[str, str] = {}
+    for key in PANEL_FILTER_KEYS:
+        item = filters.get(key)
+        if item in (None, ""):
+            continue
+        if not isinstance(item, str) or len(item) > 200:
+            raise ProtocolError("bad_panel", f"Panel filter {key!r} must be a short string.")
+        clean[key] = item
+    status = clean.get("status")
+    if status is not None and status not in GROUPS and status not in Status.values:
+        raise ProtocolError("bad_panel", f"Unknown status filter {status[:40]!r}.")
+    return clean, since
+
+
+def _status_set(value: str) -> frozenset[str]:
+    return GROUPS.get(value) or frozenset({value})
+
+
+def _matches(item: dict[str, Any], filters: dict[str, str]) -> bool:
+    """Does a generation belong in a panel with these filters (the FilterSet's rules)?"""
+    if "status" in filters and item["status"] not in _status_set(filters["status"]):
+        return False
+    if "provider" in filters and item["provider"] != filters["provider"]:
+        return False
+    if "operation_type" in filters and item["operation_type"] != filters["operation_type"]:
+        return False
+    return not ("q" in filters and filters["q"].casefold() not in item["prompt"].casefold())
+
+
+def _panel_queryset(visible: Any, filters: dict[str, str]) -> Any:
+    query = visible
+    if "status" in filters:
+        query = query.filter(status__in=sorted(_status_set(filters["status"])))
+    if "provider" in filters:
+        query = query.filter(provider=filters["provider"])
+    if "operation_type" in filters:
+        query = query.filter(operation_type=filters["operation_type"])
+    if "q" in filters:
+        query = query.filter(prompt__icontains=filters["q"])
+    return query

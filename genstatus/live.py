@@ -1,0 +1,305 @@
+"""Publishing generation changes to the channel layer, coalesced, from any kind of code.
+
+The signal receivers here run after commit (``lifecycle`` sends the signals from
+``on_commit``). They never block and never call ``async_to_sync``: a change is put in a
+per-process buffer keyed by generation id (a newer version replaces an older one), and a
+flush ``LIVE_COALESCE`` seconds later sends one layer message per group with every change
+of the window. So a burst of 10,000 changes becomes a few messages per group, and publishing
+works the same from plain sync code, from async code and from sync code running while an
+event loop is active in the same thread (Playwright's sync API, Jupyter).
+
+Where the flush runs:
+
+- a cross-process layer (``channels_redis``): a daemon thread with its own event loop,
+  started on first use in each process (again after a fork); ``atexit`` flushes what is
+  pending, so a worker script that exits right after a change still publishes it.
+- ``InMemoryChannelLayer``: its queues belong to the loop that serves the WebSockets, so
+  the flush runs on that loop (the consumer registers it on connect). Nobody listens in a
+  process without consumers, and there nothing is sent.
+
+Delivery stays at most once: clients converge from snapshots and versions (docs/live.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import Future
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+from genstatus.conf import genstatus_settings
+from genstatus.states import DISPLAY, status_display
+
+logger = logging.getLogger("genstatus.live")
+
+EVENT_TYPE = "genstatus.changes"  # the consumer's ``genstatus_changes`` handler
+PROMPT_MAX = 500  # characters of the prompt a panel row needs (full text on hover)
+
+
+# Group names (letters, digits, ``-``, ``_`` and ``.``; under 100 characters). A socket joins
+# one group: its user's, or the "all" group for users with view_all_generations. A group
+# send to every socket of a daphne process is one Redis message (channels-redis >= 4), so
+# the per-change cost in Redis does not grow with the number of sockets; the consumer
+# drops what its page does not show.
+def owner_group(owner_id: Any) -> str:
+    return f"gs.u.{owner_id}"
+
+
+ALL_GROUP = "gs.all"
+
+
+def display_dict(status: str) -> dict[str, Any]:
+    data = status_display(status).as_dict()
+    data.pop("status", None)
+    return data
+
+
+def all_displays() -> dict[str, dict[str, Any]]:
+    return {str(status): display_dict(status) for status in DISPLAY}
+
+
+def _json_id(value: Any) -> Any:
+    return value if value is None or isinstance(value, int) else str(value)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def generation_payload(generation: Any, kind: str = "") -> dict[str, Any]:
+    """The wire form of one generation: what a badge or a panel row needs, and no owner."""
+    return {
+        "generation_id": generation.pk,
+        "asset_id": _json_id(generation.asset_id),
+        "status": str(generation.status),
+        "version": generation.version,
+        "progress": generation.progress,
+        "error_message": generation.error_message,
+        "error_code": generation.error_code,
+        "updated_at": _iso(generation.updated_at),
+        "created_at": _iso(generation.created_at),
+        "provider": generation.provider,
+        "operation_type": generation.operation_type,
+        "prompt": (generation.prompt or "")[:PROMPT_MAX],
+        "retry_count": generation.retry_count,
+        "cancel_requested": generation.cancel_requested_at is not None,
+        "kind": kind,
+        "display": display_dict(generation.status),
+    }
+
+
+def groups_for(owner_id: Any) -> list[str]:
+    """The groups whose sockets may see a generation of ``owner_id``."""
+    return [ALL_GROUP] if owner_id is None else [ALL_GROUP, owner_group(owner_id)]
+
+
+def build_event(changes: Iterable[tuple[dict[str, Any], Any]]) -> dict[str, Any]:
+    """One layer message: the changes, their owners (for scoping, never sent to browsers),
+    and the frame pre-serialised once for the consumers that forward all of it."""
+    items = []
+    owners = []
+    for payload, owner_id in changes:
+        items.append(payload)
+        owners.append(owner_id)
+    frame = DjangoJSONEncoder(separators=(",", ":")).encode({"type": "updates", "items": items})
+    return {"type": EVENT_TYPE, "items": items, "owners": owners, "frame": frame}
+
+
+class Publisher:
+    """The per-process coalescing buffer and the loop that flushes it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[Any, tuple[dict[str, Any], Any]] = {}
+        self._scheduled = False
+        self._pid = os.getpid()
+        self._thread_loop: asyncio.AbstractEventLoop | None = None
+        self._home_loop: asyncio.AbstractEventLoop | None = None
+        self._inflight: set[Future[Any]] = set()
+        self.sent_messages = 0  # layer messages sent by this process (tests, bench)
+
+    # -- entry points -------------------------------------------------------------------
+    def publish(self, payload: dict[str, Any], owner_id: Any) -> None:
+        """Queue one change; a newer version of the same generation replaces an older one."""
+        self._after_fork()
+        key = payload["generation_id"]
+        with self._lock:
+            current = self._pending.get(key)
+            if current is None or payload["version"] >= current[0]["version"]:
+                self._pending[key] = (payload, owner_id)
+            schedule = not self._scheduled
+            self._scheduled = True
+        if schedule:
+            self._schedule()
+
+    def register_home_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The loop that serves WebSockets here (needed by the in-memory layer)."""
+        self._home_loop = loop
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Send what is pending now and wait for it (workers before they exit). Safe from
+        any thread that is not the flushing loop's own. True when everything was sent."""
+        self._after_fork()
+        loop = self._loop_for(_layer())
+        if loop is None:
+            return True
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:  # cannot wait for our own loop; it sends soon anyway
+            loop.create_task(self._flush())
+            return False
+        with self._lock:
+            self._scheduled = True  # a flush is on its way: no second timer
+        with self._lock:
+            inflight = list(self._inflight)
+        futures = [asyncio.run_coroutine_threadsafe(self._flush(), loop), *inflight]
+        ok = True
+        for future in futures:
+            try:
+                future.result(timeout)
+            except Exception:
+                ok = False
+        return ok
+
+    # -- internals ----------------------------------------------------------------------
+    def _after_fork(self) -> None:
+        if os.getpid() != self._pid:  # a forked worker: the parent's thread is not here
+            self.__init__()  # type: ignore[misc]
+
+    def _loop_for(self, layer: Any) -> asyncio.AbstractEventLoop | None:
+        if layer is None:
+            return None
+        if _is_in_process(layer):
+            loop = self._home_loop
+            if loop is None or loop.is_closed() or not loop.is_running():
+                return None
+            return loop
+        if self._thread_loop is None or self._thread_loop.is_closed():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="genstatus-live", daemon=True)
+            thread.start()
+            self._thread_loop = loop
+        return self._thread_loop
+
+    def _schedule(self) -> None:
+        loop = self._loop_for(_layer())
+        if loop is None:
+            with self._lock:
+                dropped = len(self._pending)
+                self._pending.clear()
+                self._scheduled = False
+            logger.debug("genstatus: no channel layer listener here; %d change(s) dropped", dropped)
+            return
+        delay = max(0.0, genstatus_settings.LIVE_COALESCE)
+
+        def arm() -> None:
+            loop.call_later(delay, self._start_flush)
+
+        loop.call_soon_threadsafe(arm)
+
+    def _start_flush(self) -> None:
+        future = asyncio.ensure_future(self._flush())
+        wrapped: Future[Any] = Future()
+        with self._lock:
+            self._inflight.add(wrapped)
+
+        def done(task: asyncio.Future[Any]) -> None:
+            with self._lock:
+                self._inflight.discard(wrapped)
+            wrapped.set_result(None)
+
+        future.add_done_callback(done)
+
+    async def _flush(self) -> None:
+        with self._lock:
+            batch = self._pending
+            self._pending = {}
+            self._scheduled = False
+        if not batch:
+            return
+        layer = _layer()
+        if layer is None:
+            return
+        by_group: dict[str, list[tuple[dict[str, Any], Any]]] = defaultdict(list)
+        for payload, owner_id in batch.values():
+            for group in groups_for(owner_id):
+                by_group[group].append((payload, owner_id))
+        results = await asyncio.gather(
+            *(layer.group_send(group, build_event(changes)) for group, changes in by_group.items()),
+            return_exceptions=True,
+        )
+        self.sent_messages += len(by_group)
+        for result in results:
+            if isinstance(result, BaseException):
+                logger.error("genstatus: publishing to the channel layer failed", exc_info=result)
+
+
+def _layer() -> Any:
+    from channels.layers import get_channel_layer
+
+    return get_channel_layer()
+
+
+def _is_in_process(layer: Any) -> bool:
+    from channels.layers import InMemoryChannelLayer
+
+    return isinstance(layer, InMemoryChannelLayer)
+
+
+publisher = Publisher()
+
+
+def publish(generation: Any, kind: str = "") -> None:
+    """Publish ``generation``'s current state (never blocks, any thread, any loop)."""
+    if not genstatus_settings.LIVE:
+        return
+    publisher.publish(generation_payload(generation, kind), generation.owner_id)
+
+
+async def apublish(generation: Any, kind: str = "") -> None:
+    """``publish`` for async code (it does not block either; nothing to await)."""
+    publish(generation, kind)
+
+
+def flush(timeout: float = 5.0) -> bool:
+    """Send pending changes now and wait for them (call before a worker process exits)."""
+    return publisher.flush(timeout)
+
+
+# -- signal receivers (connected in GenstatusConfig.ready) ----------------------------------
+def on_status_changed(sender: Any, generation: Any, kind: str = "", **kwargs: Any) -> None:
+    publish(generation, kind or "transition")
+
+
+def on_created(sender: Any, generation: Any, **kwargs: Any) -> None:
+    publish(generation, "created")
+
+
+def on_progressed(sender: Any, generation: Any, **kwargs: Any) -> None:
+    publish(generation, "progress")
+
+
+def connect_receivers() -> None:
+    from genstatus import signals
+
+    signals.generation_status_changed.connect(on_status_changed, dispatch_uid="genstatus.live")
+    signals.generation_created.connect(on_created, dispatch_uid="genstatus.live")
+    signals.generation_progressed.connect(on_progressed, dispatch_uid="genstatus.live")
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    if publisher._pending:
+        try:
+            publisher.flush(timeout=3.0)
+        except Exception:
+            logger.exception("genstatus: could not flush live updates at exit")

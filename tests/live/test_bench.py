@@ -1,0 +1,47 @@
+"""A small run of bench/bench_live.py: clients converge to the database, also when the
+channel layer drops messages."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.live.conftest import ROOT
+
+SMALL_RUN = [
+    "--clients",
+    "10",
+    "--seconds",
+    "2",
+    "--assets",
+    "6",
+    "--low-capacity",
+    "2",
+    "--resync",
+    "1",
+    "--lossy-resync",
+    "1",
+    "--settle",
+    "10",
+]
+pytestmark = [pytest.mark.live, pytest.mark.redis, pytest.mark.postgres]
+
+
+def test_small_benchmark_run_loses_no_final_state() -> None:
+    suffix = os.environ.get("GENSTATUS_TEST_DB_SUFFIX", "")
+    env = {**os.environ, "GENSTATUS_BENCH_DB": f"test_genstatus_bench_live{suffix}"}
+    result = subprocess.run(
+        [sys.executable, "bench/bench_live.py", *SMALL_RUN],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| 10 ")]
+    assert len(rows) == 2  # the normal run and the lossy run
+    assert all(row.rstrip().endswith("| 0 |") for row in rows)

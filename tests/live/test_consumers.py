@@ -1,0 +1,264 @@
+"""The consumer, driven through WebsocketCommunicator on the configured channel layer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.test import override_settings
+
+from gallery.models import Asset
+from genstatus import lifecycle
+from genstatus.consumers import CLOSE_UNAUTHENTICATED
+from tests.live.conftest import connect, make_communicator, next_of
+
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
+
+
+async def subscribe(communicator: Any, **what: Any) -> dict[str, Any]:
+    await communicator.send_json_to({"type": "subscribe", "ref": "s1", **what})
+    snapshot = await next_of(communicator, "snapshot")
+    assert snapshot["ref"] == "s1"
+    return snapshot
+
+
+async def test_anonymous_connection_is_closed_with_4401() -> None:
+    communicator = make_communicator(AnonymousUser())
+    connected, _ = await communicator.connect()
+    assert connected  # accepted so that the browser can read the close code
+    assert await communicator.receive_output() == {
+        "type": "websocket.close",
+        "code": CLOSE_UNAUTHENTICATED,
+    }
+    await communicator.wait()
+
+
+async def test_inactive_user_is_closed_with_4401(user: Any) -> None:
+    user.is_active = False
+    await sync_to_async(user.save)()
+    communicator = make_communicator(user)
+    await communicator.connect()
+    output = await communicator.receive_output()
+    assert output["code"] == CLOSE_UNAUTHENTICATED
+
+
+async def test_hello_carries_display_data_for_every_status(user: Any) -> None:
+    communicator = make_communicator(user)
+    await communicator.connect()
+    hello = await communicator.receive_json_from()
+    assert hello["display"]["failed"] == {
+        "label": "Failed",
+        "icon": "alert",
+        "color": "red",
+        "description": "Generation failed",
+        "spinning": False,
+    }
+    assert set(hello["display"]) == {
+        "pending",
+        "queued",
+        "processing",
+        "completed",
+        "failed",
+        "cancelled",
+    }
+    await communicator.disconnect()
+
+
+async def test_subscribe_answers_with_a_snapshot_of_assets_and_generations(
+    user: Any, asset: Asset, make_generation: Any
+) -> None:
+    generation = await sync_to_async(make_generation)()
+    await sync_to_async(lifecycle.mark_queued)(generation)
+    communicator = await connect(user)
+    snapshot = await subscribe(communicator, assets=[asset.pk, 999999], generations=[generation.pk])
+    badge = snapshot["assets"][str(asset.pk)]
+    assert badge["generation_id"] == generation.pk
+    assert badge["status"] == "queued"
+    assert badge["version"] == 2
+    assert badge["display"]["icon"] == "layers"
+    assert snapshot["assets"]["999999"] is None
+    assert snapshot["generations"][str(generation.pk)]["status"] == "queued"
+    await communicator.disconnect()
+
+
+async def test_a_change_is_pushed_as_a_versioned_update(
+    user: Any, asset: Asset, make_generation: Any
+) -> None:
+    generation = await sync_to_async(make_generation)()
+    communicator = await connect(user)
+    await subscribe(communicator, assets=[asset.pk])
+    await sync_to_async(lifecycle.mark_failed)(generation, "Quota <b>exceeded</b>", code="quota")
+    frame = await next_of(communicator, "updates")
+    [item] = frame["items"]
+    assert item["generation_id"] == generation.pk
+    assert item["status"] == "failed"
+    assert item["version"] == 2
+    assert item["error_message"] == "Quota <b>exceeded</b>"  # the client uses textContent
+    assert item["display"]["color"] == "red"
+    assert "owner_id" not in item
+    await communicator.disconnect()
+
+
+async def test_user_a_never_receives_user_b_generation(
+    user: Any, other_user: Any, asset: Asset, make_generation: Any
+) -> None:
+    # B's job targets an asset A subscribes to (ids are guessable): A must see nothing of it.
+    theirs = await sync_to_async(make_generation)(owner=other_user, prompt="secret of B")
+    communicator = await connect(user)
+    snapshot = await subscribe(
+        communicator, assets=[asset.pk], generations=[theirs.pk], panel={"filters": {}}
+    )
+    assert snapshot["assets"][str(asset.pk)] is None
+    assert snapshot["generations"][str(theirs.pk)] is None
+    assert snapshot["panel"] == []
+    await sync_to_async(lifecycle.mark_processing)(theirs)
+    mine = await sync_to_async(make_generation)(prompt="mine")
+    frame = await next_of(communicator, "updates")
+    # the first update A gets is about its own generation, and B's never shows up
+    assert [item["generation_id"] for item in frame["items"]] == [mine.pk]
+    await sync_to_async(lifecycle.mark_failed)(theirs, "secret failure")
+    while not await communicator.receive_nothing(timeout=0.5):
+        frame = await communicator.receive_json_from()
+        assert "secret" not in json.dumps(frame)
+    await communicator.disconnect()
+
+
+async def test_view_all_permission_sees_every_users_generations(
+    user: Any, other_user: Any, asset: Asset, make_generation: Any
+) -> None:
+    permission = await Permission.objects.aget(codename="view_all_generations")
+    await sync_to_async(other_user.user_permissions.add)(permission)
+    theirs = await sync_to_async(make_generation)()  # owned by `user`
+    communicator = await connect(other_user)
+    snapshot = await subscribe(communicator, assets=[asset.pk])
+    assert snapshot["assets"][str(asset.pk)]["generation_id"] == theirs.pk
+    await sync_to_async(lifecycle.mark_queued)(theirs)
+    frame = await next_of(communicator, "updates")
+    assert frame["items"][0]["status"] == "queued"
+    await communicator.disconnect()
+
+
+async def test_panel_gets_new_rows_matching_its_filters_only(
+    user: Any, make_generation: Any
+) -> None:
+    communicator = await connect(user)
+    await subscribe(communicator, panel={"filters": {"status": "active", "provider": "sora"}})
+    await sync_to_async(make_generation)(provider="pixverse", prompt="not this one")
+    sora = await sync_to_async(make_generation)(provider="sora", prompt="<script>x</script>")
+    frame = await next_of(communicator, "updates")
+    assert [item["generation_id"] for item in frame["items"]] == [sora.pk]
+    assert frame["items"][0]["kind"] == "created"
+    # once shown, the row follows the generation even when it leaves the Active filter
+    await sync_to_async(lifecycle.mark_cancelled)(sora)
+    frame = await next_of(communicator, "updates")
+    assert frame["items"][0]["status"] == "cancelled"
+    await communicator.disconnect()
+
+
+async def test_panel_resync_returns_rows_created_since_the_last_seen_id(
+    user: Any, make_generation: Any
+) -> None:
+    old = await sync_to_async(make_generation)()
+    new = await sync_to_async(make_generation)()
+    communicator = await connect(user)
+    snapshot = await subscribe(communicator, panel={"filters": {}, "since": old.pk})
+    assert [item["generation_id"] for item in snapshot["panel"]] == [new.pk]
+    await communicator.disconnect()
+
+
+async def test_older_versions_are_never_sent_after_newer_ones(
+    user: Any, asset: Asset, make_generation: Any
+) -> None:
+    from genstatus import live
+
+    generation = await sync_to_async(make_generation)()
+    communicator = await connect(user)
+    await subscribe(communicator, assets=[asset.pk])
+    await sync_to_async(lifecycle.mark_queued)(generation)
+    await sync_to_async(lifecycle.mark_processing)(generation)
+    versions = []
+    while not versions or versions[-1] < 3:
+        frame = await next_of(communicator, "updates")
+        versions += [item["version"] for item in frame["items"]]
+    # a stale message (e.g. from a slow process) arriving late is dropped by the server
+    stale = await sync_to_async(lambda: type(generation).objects.get(pk=generation.pk))()
+    stale.version, stale.status = 2, "queued"
+    live.publish(stale)
+    await sync_to_async(lifecycle.mark_failed)(generation, "boom")
+    frame = await next_of(communicator, "updates")
+    assert [(i["version"], i["status"]) for i in frame["items"]] == [(4, "failed")]
+    assert versions == sorted(versions)
+    await communicator.disconnect()
+
+
+@override_settings(GENSTATUS_LIVE_COALESCE=0.3)
+async def test_a_burst_is_coalesced_to_the_latest_version(
+    user: Any, asset: Asset, make_generation: Any
+) -> None:
+    from genstatus import live
+
+    generation = await sync_to_async(make_generation)()
+    communicator = await connect(user)
+    await subscribe(communicator, assets=[asset.pk])
+    for version in range(2, 2002):  # 2,000 changes within the window
+        generation.version = version
+        generation.progress = version % 100
+        live.publish(generation)
+    frame = await next_of(communicator, "updates")
+    assert [item["version"] for item in frame["items"]] == [2001]
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ("not json", "bad_json"),
+        ("[1, 2]", "bad_frame"),
+        ('{"type": "explode"}', "unknown_type"),
+        ('{"type": "subscribe", "assets": "1,2"}', "bad_ids"),
+        ('{"type": "subscribe", "assets": [{"a": 1}]}', "bad_ids"),
+        ('{"type": "subscribe", "assets": ["../../etc"]}', "bad_ids"),
+        ('{"type": "subscribe", "generations": ["x"]}', "bad_ids"),
+        ('{"type": "subscribe", "generations": [-1]}', "bad_ids"),
+        ('{"type": "subscribe", "panel": {"filters": {"status": "weird"}}}', "bad_panel"),
+        ('{"type": "subscribe", "panel": "yes"}', "bad_panel"),
+        ('{"type": "subscribe", "assets": ' + json.dumps(list(range(1, 1500))) + "}", "too_many"),
+        ('{"type": "ping", "pad": "' + "x" * 70_000 + '"}', "too_large"),
+    ],
+)
+async def test_bad_frames_get_an_error_frame_and_the_connection_stays_usable(
+    user: Any, frame: str, code: str
+) -> None:
+    communicator = await connect(user)
+    await communicator.send_to(text_data=frame)
+    error = await communicator.receive_json_from()
+    assert error["type"] == "error"
+    assert error["code"] == code
+    assert error["message"]
+    await communicator.send_json_to({"type": "ping", "ref": 7})
+    assert await communicator.receive_json_from() == {"type": "pong", "ref": 7}
+    await communicator.disconnect()
+
+
+async def test_binary_frames_get_an_error_frame(user: Any) -> None:
+    communicator = await connect(user)
+    await communicator.send_to(bytes_data=b"\x00\x01")
+    assert (await communicator.receive_json_from())["code"] == "bad_frame"
+    await communicator.disconnect()
+
+
+async def test_unsubscribed_assets_stop_receiving(
+    user: Any, asset: Asset, make_generation: Any
+) -> None:
+    generation = await sync_to_async(make_generation)()
+    communicator = await connect(user)
+    await subscribe(communicator, assets=[asset.pk])
+    await communicator.send_json_to({"type": "unsubscribe", "assets": [asset.pk]})
+    assert (await communicator.receive_json_from())["type"] == "unsubscribed"
+    await sync_to_async(lifecycle.mark_queued)(generation)
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()

@@ -1,0 +1,137 @@
+"""Publishing after commit from the three kinds of calling code, and what is not published."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.db import transaction
+from django.test import override_settings
+
+from gallery.models import Asset
+from genstatus import lifecycle, live
+from tests.live.conftest import connect, next_of
+
+pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
+
+
+async def watch(user: Any, asset: Asset) -> Any:
+    communicator = await connect(user)
+    await communicator.send_json_to({"type": "subscribe", "assets": [asset.pk]})
+    await next_of(communicator, "snapshot")
+    return communicator
+
+
+async def test_publishes_from_plain_sync_code_in_a_thread_without_a_loop(
+    user: Any, asset: Asset, make_generation: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    generation = await sync_to_async(make_generation)()
+    communicator = await watch(user, asset)
+    errors: list[BaseException] = []
+
+    def worker() -> None:  # what a worker or a WSGI view does: plain sync code
+        try:
+            lifecycle.mark_queued(generation)
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    await asyncio.to_thread(thread.join)
+    assert errors == []
+    frame = await next_of(communicator, "updates")
+    assert frame["items"][0]["status"] == "queued"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    await communicator.disconnect()
+
+
+async def test_publishes_from_async_code(user: Any, asset: Asset, make_generation: Any) -> None:
+    generation = await sync_to_async(make_generation)()
+    communicator = await watch(user, asset)
+    await sync_to_async(lifecycle.mark_processing)(generation)  # an async view or task
+    frame = await next_of(communicator, "updates")
+    assert frame["items"][0]["status"] == "processing"
+    generation.progress, generation.version = 55, generation.version + 1
+    await live.apublish(generation, "progress")
+    frame = await next_of(communicator, "updates")
+    assert frame["items"][0]["progress"] == 55
+    await communicator.disconnect()
+
+
+async def test_publishes_from_sync_code_while_a_loop_runs_in_the_same_thread(
+    user: Any,
+    asset: Asset,
+    make_generation: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Playwright's sync API and Jupyter run sync code in a thread whose loop is running:
+    # async_to_sync raises there, and on_commit(robust=True) would only log it.
+    generation = await sync_to_async(make_generation)()
+    communicator = await watch(user, asset)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    asyncio.get_running_loop()  # this thread has a running loop
+    lifecycle.mark_failed(generation, "Provider timeout", code="timeout")  # plain sync call
+    live.flush(timeout=2)  # a no-op wait here, a real one in a thread without the loop
+    frame = await next_of(communicator, "updates")
+    assert frame["items"][0]["status"] == "failed"
+    assert frame["items"][0]["error_code"] == "timeout"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    await communicator.disconnect()
+
+
+async def test_nothing_is_published_for_a_rolled_back_change(
+    user: Any, asset: Asset, make_generation: Any
+) -> None:
+    generation = await sync_to_async(make_generation)()
+    communicator = await watch(user, asset)
+
+    def rolled_back() -> None:
+        with transaction.atomic():
+            lifecycle.mark_queued(generation)
+            transaction.set_rollback(True)
+
+    await sync_to_async(rolled_back)()
+    assert await communicator.receive_nothing(timeout=0.4)
+    await communicator.disconnect()
+
+
+async def test_live_setting_off_publishes_nothing(
+    user: Any, asset: Asset, make_generation: Any
+) -> None:
+    generation = await sync_to_async(make_generation)()
+    communicator = await watch(user, asset)
+    with override_settings(GENSTATUS_LIVE=False):
+        await sync_to_async(lifecycle.mark_queued)(generation)
+        assert await communicator.receive_nothing(timeout=0.4)
+    await communicator.disconnect()
+
+
+async def test_retry_moves_the_badge_to_the_new_attempt(
+    user: Any, asset: Asset, make_generation: Any
+) -> None:
+    generation = await sync_to_async(make_generation)()
+    await sync_to_async(lifecycle.mark_failed)(generation, "boom")
+    communicator = await watch(user, asset)
+    attempt = await sync_to_async(lifecycle.retry)(generation)
+    frame = await next_of(communicator, "updates")
+    [item] = frame["items"]
+    assert (item["generation_id"], item["status"], item["kind"]) == (
+        attempt.pk,
+        "pending",
+        "created",
+    )
+    await communicator.disconnect()
+
+
+def test_payload_has_display_data_and_no_owner(generation: Any) -> None:
+    payload = live.generation_payload(generation)
+    assert payload["display"]["icon"] == "clock"
+    assert "owner" not in payload
+    assert "owner_id" not in payload
+    assert live.groups_for(generation.owner_id) == ["gs.all", f"gs.u.{generation.owner_id}"]
+    assert live.groups_for(None) == ["gs.all"]
