@@ -6,12 +6,14 @@ are form errors: the panel shows them as messages, the API answers 400 per field
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
 from django import forms
 from django.apps import apps
 from django.core.exceptions import ValidationError
+from django.db import connection, models
 from django.db.models import QuerySet
 
 from genstatus.conf import genstatus_settings
@@ -53,7 +55,10 @@ class AssetIdsField(forms.CharField):
             try:
                 ids.append(pk_field.to_python(part))
             except ValidationError:
-                raise ValidationError(f"{part[:40]!r} is not a valid asset id.") from None
+                # user text goes in params: django-filter %-formats the message
+                raise ValidationError(
+                    "%(value)s is not a valid asset id.", params={"value": repr(part[:40])}
+                ) from None
         return ids
 
 
@@ -62,6 +67,53 @@ class AssetIdsFilter(django_filters.Filter):
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         return qs if value is None else qs.filter(asset_id__in=value)
+
+
+def out_of_range_asset_id(ids: list[Any]) -> Any:
+    """The first id the asset model's integer primary key cannot hold, or None."""
+    pk_field = apps.get_model(genstatus_settings.ASSET_MODEL)._meta.pk
+    if not isinstance(pk_field, models.IntegerField):  # UUID, char: to_python checked them
+        return None
+    try:
+        low, high = connection.ops.integer_field_range(pk_field.get_internal_type())
+    except KeyError:  # an integer field the backend has no range for
+        return None
+    for value in ids:
+        if isinstance(value, int) and (
+            (low is not None and value < low) or (high is not None and value > high)
+        ):
+            return value
+    return None
+
+
+def in_utc_range(value: datetime) -> bool:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
+class RangeCheckedForm(forms.Form):
+    """Refuses well-formed values the database cannot compare: an asset id beyond the
+    primary key's integer range, a date that leaves the datetime range in UTC
+    ("0001-01-01T00:00+14:00"). A 400 per field in the API, a message in the panel."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        for name in ("created_after", "created_before"):
+            value = cleaned.get(name)
+            if isinstance(value, datetime) and not in_utc_range(value):
+                self.add_error(name, "Enter a date/time between years 1 and 9999 in UTC.")
+        ids = cleaned.get("asset")
+        if ids and (wrong := out_of_range_asset_id(ids)) is not None:
+            self.add_error(
+                "asset",
+                ValidationError(
+                    "%(value)s is not a valid asset id.", params={"value": repr(str(wrong)[:40])}
+                ),
+            )
+        return cleaned
 
 
 class GenerationFilterSet(django_filters.FilterSet):
@@ -77,7 +129,11 @@ class GenerationFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Generation
-        fields = ["status", "provider", "operation_type", "q", "asset"]
+        # every filter is declared above; listing model fields here would make
+        # django-filter resolve the asset foreign key at import, which breaks
+        # `manage.py check` (genstatus.E003) when GENSTATUS_ASSET_MODEL is wrong
+        fields: list[str] = []
+        form = RangeCheckedForm
 
     def filter_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         statuses = GROUPS.get(value, {value})

@@ -75,15 +75,16 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser() -> Any:
-    """A headless Chromium for the session; Playwright's sync API keeps a loop in this
-    thread, so ORM calls from the test need DJANGO_ALLOW_ASYNC_UNSAFE."""
+@pytest.fixture
+def browser(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A headless Chromium for one test. Playwright's sync API runs an event loop in this
+    thread while it is open, so ORM calls from the test need DJANGO_ALLOW_ASYNC_UNSAFE;
+    function scope closes that loop before the next (possibly async) test starts."""
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True

@@ -91,7 +91,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8's 5 s socket_timeout equals channels-redis's blocking read
+                # and drops idle consumers (redis/redis-py#4091): give reads more room
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
                 "capacity": 1000,
                 "expiry": 30,
                 "prefix": f"genstatus-test{SUFFIX}",

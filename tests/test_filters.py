@@ -73,3 +73,10 @@ def test_too_many_asset_ids(settings):
     filterset = GenerationFilterSet({"asset": "1,2,3,4"}, queryset=Generation.objects.all())
     assert not filterset.is_valid()
     assert "At most 3 asset ids" in str(filterset.errors["asset"])
+
+
+@pytest.mark.parametrize("value", ["%s", "1,%(x)s", "50%", "%"])
+def test_percent_signs_in_bad_ids_are_reported_verbatim(value):
+    filterset = GenerationFilterSet({"asset": value}, queryset=Generation.objects.all())
+    assert not filterset.is_valid()
+    assert "is not a valid asset id" in str(filterset.errors["asset"])

@@ -85,7 +85,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+            # socket_timeout above channels-redis's 5 s blocking read (redis/redis-py#4091)
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:

@@ -12,7 +12,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
-from genstatus.api.filters import in_utc_range
+from genstatus.filters import in_utc_range
 from genstatus.models import Generation
 
 

@@ -10,8 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from genstatus.api.filters import out_of_range_asset_id
-from genstatus.filters import AssetIdsField
+from genstatus.filters import AssetIdsField, out_of_range_asset_id
 from genstatus.models import Generation, GenerationEvent
 from genstatus.states import Status
 
@@ -27,6 +26,7 @@ class StatusDisplaySerializer(serializers.Serializer[Any]):
     icon = serializers.CharField()
     color = serializers.CharField()
     description = serializers.CharField()
+    spinning = serializers.BooleanField()
 
 
 class GenerationEventSerializer(serializers.ModelSerializer[GenerationEvent]):
@@ -153,6 +153,7 @@ class AssetStatusSerializer(serializers.Serializer[Any]):
     error_message = serializers.CharField()
     error_code = serializers.CharField()
     updated_at = serializers.DateTimeField(allow_null=True)
+    status_display = StatusDisplaySerializer()
 
 
 class AssetStatusesSerializer(serializers.Serializer[Any]):

@@ -23,7 +23,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from genstatus import lifecycle
-from genstatus.api.filters import ApiGenerationFilterSet
 from genstatus.api.pagination import GenerationCursorPagination
 from genstatus.api.permissions import CanChangeGenerations
 from genstatus.api.serializers import (
@@ -33,9 +32,10 @@ from genstatus.api.serializers import (
     GenerationSerializer,
 )
 from genstatus.exceptions import InvalidTransition
+from genstatus.filters import GenerationFilterSet
 from genstatus.mapping import statuses_for_assets
 from genstatus.models import Generation, GenerationEvent
-from genstatus.states import Status
+from genstatus.states import Status, status_display
 
 
 class Conflict(APIException):
@@ -81,7 +81,7 @@ class GenerationViewSet(
     permission_classes = [IsAuthenticated]
     pagination_class = GenerationCursorPagination
     filter_backends = [DjangoFilterBackend]
-    filterset_class = ApiGenerationFilterSet
+    filterset_class = GenerationFilterSet
     lookup_value_regex = "[^/]+"  # any id reaches the view: a JSON 404, not the host's page
     serializer_class = GenerationSerializer
 
@@ -218,5 +218,17 @@ class AssetStatusesView(APIView):
             generations=Generation.objects.visible_to(request.user),
         )
         return Response(
-            {"statuses": {str(pk): status.as_dict() for pk, status in statuses.items()}}
+            {
+                "statuses": {
+                    str(pk): {**status.as_dict(), "status_display": _display(status.status)}
+                    for pk, status in statuses.items()
+                }
+            }
         )
+
+
+def _display(status: str) -> dict[str, Any]:
+    """The badge's look, so a polling client can redraw icon and colour by itself."""
+    data = status_display(status).as_dict()
+    data.pop("status")
+    return data

@@ -38,6 +38,13 @@ def test_newest_generation_decides_each_asset(
         "error_message": "",
         "error_code": "",
         "updated_at": statuses[str(asset.pk)]["updated_at"],
+        "status_display": {
+            "label": "Processing",
+            "icon": "loader",
+            "color": "blue",
+            "description": "Generation in progress",
+            "spinning": True,
+        },
     }
     assert statuses[str(second.pk)]["generation_id"] == failed.pk
     assert statuses[str(second.pk)]["error_code"] == "nsfw"

@@ -59,6 +59,7 @@ def test_list_row_has_the_documented_fields(owner_client: Any, make_generation: 
         "icon": "alert",
         "color": "red",
         "description": "Generation failed",
+        "spinning": False,
     }
     assert row["version"] == 2
     assert row["params"] == {"seed": 7}
@@ -306,3 +307,10 @@ def test_actions_are_post_only(changer_client: Any, generation: Generation) -> N
     assert changer_client.get(f"{detail(generation.pk)}cancel/").status_code == 405
     assert changer_client.delete(detail(generation.pk)).status_code == 405
     assert changer_client.post(LIST, {}).status_code == 405
+
+
+@pytest.mark.parametrize("value", ["%s", "1,%(x)s", "50%"])
+def test_percent_signs_in_bad_asset_ids_are_a_400(owner_client: Any, value: str) -> None:
+    response = owner_client.get(LIST, {"asset": value})
+    assert response.status_code == 400
+    assert "is not a valid asset id" in response.json()["asset"][0]
