@@ -23,3 +23,8 @@ class InvalidTransition(GenstatusError):
 
 class RetryLimitReached(InvalidTransition):
     """The generation was already retried ``GENSTATUS_MAX_RETRIES`` times."""
+
+
+class ConditionNotMet(InvalidTransition):
+    """The transition is allowed from the current state, but the extra condition it was
+    made under no longer holds (e.g. a heartbeat arrived before the reaper's UPDATE)."""

@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from genstatus import signals
 from genstatus.conf import genstatus_settings
-from genstatus.exceptions import InvalidTransition, RetryLimitReached
+from genstatus.exceptions import ConditionNotMet, InvalidTransition, RetryLimitReached
 from genstatus.models import Generation, GenerationEvent
 from genstatus.states import RETRYABLE, TERMINAL, Status, sources_of
 
@@ -77,10 +77,14 @@ def transition(
     actor: Actor = None,
     message: str = "",
     fields: Mapping[str, Any] | None = None,
+    where: Q | None = None,
 ) -> Generation:
     """Move ``generation`` to status ``to``, or raise ``InvalidTransition``.
 
     ``fields`` are extra column values written in the same UPDATE (error_message, ...).
+    ``where`` is an extra condition checked by that same UPDATE, e.g. the reaper's "the
+    heartbeat is still old": a heartbeat that lands first makes it fail with
+    ``ConditionNotMet`` instead of failing a live job.
     The instance is refreshed from the database; the signal goes out after commit.
     """
     target = Status(to)
@@ -101,13 +105,22 @@ def transition(
     with transaction.atomic():
         expected = generation.status
         for _ in range(_CAS_ATTEMPTS):
-            if expected in allowed and Generation.objects.filter(
-                pk=generation.pk, status=expected
-            ).update(**values):
-                break
-            expected = _current_status(generation)
-            if expected not in allowed:
-                _refuse(generation, expected, target, allowed)
+            if expected in allowed:
+                rows = Generation.objects.filter(pk=generation.pk, status=expected)
+                if (rows if where is None else rows.filter(where)).update(**values):
+                    break
+            current = _current_status(generation)
+            if current not in allowed:
+                _refuse(generation, current, target, allowed)
+            if where is not None and current == expected:
+                raise ConditionNotMet(
+                    f"Generation {generation.pk} is {current} but no longer meets the "
+                    f"condition for {target}; left unchanged.",
+                    generation_id=generation.pk,
+                    status=current,
+                    requested=str(target),
+                )
+            expected = current
         else:  # pragma: no cover - needs a row changing state faster than we can read it
             _refuse(generation, expected, target, allowed)
         generation.refresh_from_db()
@@ -207,9 +220,15 @@ def mark_completed(
 
 
 def mark_failed(
-    generation: Generation, message: str, *, code: str = "", actor: Actor = None
+    generation: Generation,
+    message: str,
+    *,
+    code: str = "",
+    actor: Actor = None,
+    where: Q | None = None,
 ) -> Generation:
-    """Failed with a human-readable ``message`` and a machine ``code`` (≤ 100 chars)."""
+    """Failed with a human-readable ``message`` and a machine ``code`` (≤ 100 chars);
+    ``where``: see ``transition``."""
     if len(code) > ERROR_CODE_MAX_LENGTH:
         raise ValueError(f"error code is {len(code)} characters; the limit is 100.")
     return transition(
@@ -218,6 +237,7 @@ def mark_failed(
         actor=actor,
         message=message,
         fields={"error_message": message, "error_code": code},
+        where=where,
     )
 
 

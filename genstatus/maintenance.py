@@ -74,15 +74,16 @@ def reap(*, now: datetime | None = None) -> ReapResult:
 
     stale_after = genstatus_settings.STALE_AFTER
     cutoff = now - stale_after
-    stale = Generation.objects.filter(status=Status.PROCESSING).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    )
+    still_stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    stale = Generation.objects.filter(status=Status.PROCESSING).filter(still_stale)
     for generation in _chunked(stale):
         message = (
             f"No heartbeat for more than {_human(stale_after)}: the worker running this "
             "job stopped."
         )
-        if _apply(partial(lifecycle.mark_failed, generation, message, code=STALE)):
+        # the UPDATE re-checks staleness: a heartbeat that lands after the read wins
+        fail = partial(lifecycle.mark_failed, generation, message, code=STALE, where=still_stale)
+        if _apply(fail):
             result.stale.append(generation.pk)
     if result.stale or result.cancelled:
         logger.info(

@@ -265,3 +265,42 @@ def test_anonymous_actor_is_stored_as_none(generation):
 
     lifecycle.mark_queued(generation, actor=AnonymousUser())
     assert GenerationEvent.objects.filter(generation=generation).latest("id").actor is None
+
+
+def test_a_condition_that_no_longer_holds_leaves_the_row_unchanged(generation):
+    from django.db.models import Q
+
+    from genstatus.exceptions import ConditionNotMet
+
+    lifecycle.mark_processing(generation)
+    version = generation.version
+    with pytest.raises(ConditionNotMet, match="no longer meets the condition for failed"):
+        lifecycle.mark_failed(generation, "stale", code="stale", where=Q(heartbeat_at__isnull=True))
+    generation.refresh_from_db()
+    assert (generation.status, generation.version) == ("processing", version)
+    lifecycle.mark_failed(generation, "x", where=Q(heartbeat_at__isnull=False))
+    assert generation.status == "failed"
+
+
+def test_reaper_leaves_a_job_whose_heartbeat_lands_after_its_read(generation, settings):
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from genstatus import maintenance
+
+    settings.GENSTATUS_STALE_AFTER = 60
+    lifecycle.mark_processing(generation)
+    later = timezone.now() + timedelta(minutes=5)
+    real_apply = maintenance._apply
+
+    def heartbeat_first(change):
+        Generation.objects.filter(pk=generation.pk).update(heartbeat_at=later)  # worker alive
+        return real_apply(change)
+
+    with mock.patch.object(maintenance, "_apply", heartbeat_first):
+        result = maintenance.reap(now=later)
+    generation.refresh_from_db()
+    assert result.stale == []
+    assert generation.status == "processing"

@@ -111,3 +111,40 @@ def test_progress_reports_race_a_completion(make_generation):
     # every accepted progress report and the completion each bumped the version once
     assert generation.version == 2 + successes
     assert list(find_mismatches()) == []
+
+
+def test_reaper_vs_late_heartbeat(make_generation, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from genstatus.maintenance import reap
+
+    settings.GENSTATUS_STALE_AFTER = 60
+    outcomes = {"reaped": 0, "alive": 0}
+    for _ in range(ROUNDS):
+        generation = make_generation()
+        lifecycle.mark_processing(generation)
+        later = timezone.now() + timedelta(minutes=5)
+        worker = Generation.objects.get(pk=generation.pk)
+
+        def late_heartbeat(worker=worker, later=later):
+            # the worker's clock is the reaper's: its heartbeat is fresh at `later`
+            Generation.objects.filter(pk=worker.pk, status="processing").update(
+                heartbeat_at=later
+            ) or lifecycle.heartbeat(worker)
+
+        results = race([lambda later=later: reap(now=later), late_heartbeat])
+        generation.refresh_from_db()
+        reaped = generation.pk in getattr(results[0], "stale", [])
+        if reaped:
+            assert generation.status == "failed"
+            assert generation.error_code == "stale"
+            assert isinstance(results[1], InvalidTransition)  # the worker learns it was reaped
+            outcomes["reaped"] += 1
+        else:
+            assert generation.status == "processing"
+            assert not generation.events.filter(to_status="failed").exists()
+            outcomes["alive"] += 1
+    assert sum(outcomes.values()) == ROUNDS
+    assert list(find_mismatches()) == []
