@@ -339,8 +339,12 @@ def run(args: argparse.Namespace) -> str:
                 f"{speedups[1]} |"
             )
             print(lines[-1], file=sys.stderr)
+        chrome = timed(client, "/admin/", {}, args.repeat)
     plan = explain_search()
     lines += [
+        "",
+        f"The admin index alone (the chrome every admin page pays: session, user, "
+        f"header, app list): {fmt(chrome)} ms.",
         "",
         f"Slowest panel request: {worst:.1f} ms. "
         f"EXPLAIN ANALYZE of the panel's search for “{RARE_TERM}”:",

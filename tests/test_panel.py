@@ -289,16 +289,52 @@ def test_tab_counts_follow_the_other_filters(admin_client, states):
     assert all("provider=pixverse" in t["query"] for t in tabs)  # tabs keep the filters
 
 
-def test_all_and_completed_counts_are_capped(admin_client, states, monkeypatch):
+def tab_count_texts(client):
+    content = get(client).content.decode()
+    return dict(re.findall(r'data-gs-count="(\w+)"[^>]*>([^<]+)<', content))
+
+
+def fake_planner(monkeypatch, rows):
+    monkeypatch.setattr(panel, "planner_estimate", lambda queryset: rows)
+    monkeypatch.setattr(panel, "planner_estimates", lambda querysets: [rows] * len(querysets))
+
+
+def test_counts_are_capped_when_large_and_exact_when_small(admin_client, states, monkeypatch):
     monkeypatch.setattr(panel, "COUNT_CAP", 2)
-    content = get(admin_client).content.decode()
-    counts = dict(re.findall(r'data-gs-count="(\w+)"[^>]*>([^<]+)<', content))
+    # without a planner estimate (SQLite): exact up to the cap, "2+" beyond it, every tab
+    fake_planner(monkeypatch, None)
+    assert tab_count_texts(admin_client) == {
+        "all": "2+",
+        "active": "2+",
+        "failed": "1",
+        "completed": "1",
+    }
+    # a count over the cap shows the planner's estimate
+    fake_planner(monkeypatch, 5)
+    assert tab_count_texts(admin_client) == {
+        "all": "≈5",
+        "active": "≈5",
+        "failed": "1",
+        "completed": "1",
+    }
+    # far beyond the cap (over ESTIMATE_FACTOR times), the estimate alone: nothing is counted
+    fake_planner(monkeypatch, 1_234_567)
+    with CaptureQueriesContext(connection) as queries:
+        texts = tab_count_texts(admin_client)
+    assert texts == dict.fromkeys(("all", "active", "failed", "completed"), "≈1.2M")
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+def test_counts_use_the_real_planner_beyond_the_cap(admin_client, states, monkeypatch):
+    monkeypatch.setattr(panel, "COUNT_CAP", 2)
+    counts = tab_count_texts(admin_client)
+    assert counts["failed"] == "1"
+    assert counts["completed"] == "1"
     if connection.vendor == "postgresql":
         assert counts["all"].startswith("≈")
     else:
         assert counts["all"] == "2+"
-    assert counts["completed"] == "1"
-    assert counts["active"] == "3"  # exact whatever the cap
+        assert counts["active"] == "2+"
 
 
 @pytest.mark.parametrize(
