@@ -4,9 +4,9 @@
 
 Runs the real gallery view (filter "All", ``?limit=N``) on a throwaway SQLite database
 seeded by ``seed_demo``. "Without badges" is the same view and templates as the host had
-them before genstatus: the ``{% genstatus_* %}`` tags removed from the templates and the
-queryset not annotated by ``with_generation_status``. The two variants alternate in
-rounds in the same process; the figure is the ratio of the medians (target: <= 1.15).
+them before genstatus: the ``{% genstatus_* %}`` tags removed from the templates. The two
+variants alternate in rounds in the same process; the figure is the ratio of the medians
+(target: <= 1.15).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 GENSTATUS_TAG = re.compile(r"\{%\s*genstatus_\w+[^%]*%\}")
@@ -45,9 +44,8 @@ def setup(cards: int) -> Any:
 
 
 @contextmanager
-def without_badges(annotated: bool = False) -> Any:
-    """The gallery as it was before genstatus: no tags, no annotation (``annotated``: keep
-    the view's ``with_generation_status``, as the foundation's example view has it)."""
+def without_badges() -> Any:
+    """The gallery as it was before genstatus: the same view, templates without the tags."""
     from django.conf import settings
     from django.template.loader import get_template
     from django.test import override_settings
@@ -70,11 +68,7 @@ def without_badges(annotated: bool = False) -> Any:
     engine = {**settings.TEMPLATES[0], "APP_DIRS": False}
     templates = [{**engine, "OPTIONS": {**options, "loaders": loaders}}]
     with override_settings(TEMPLATES=templates):
-        if annotated:
-            yield
-        else:
-            with mock.patch("gallery.views.with_generation_status", lambda assets: assets):
-                yield
+        yield
 
 
 def render_page(user: Any, cards: int) -> bytes:
@@ -113,23 +107,17 @@ def main() -> None:
     assert badge_html.count(b"data-gs-badge") == args.cards
 
     plain: list[float] = []
-    annotated: list[float] = []
     badges: list[float] = []
     for _ in range(args.rounds):
         with without_badges():
             plain += timed(user, args.cards, args.repeat)
-        with without_badges(annotated=True):
-            annotated += timed(user, args.cards, args.repeat)
         badges += timed(user, args.cards, args.repeat)
-    p, a, b = (statistics.median(times) for times in (plain, annotated, badges))
+    p, b = (statistics.median(times) for times in (plain, badges))
     print(f"gallery view, {args.cards} cards, median of {len(plain)} renders each")
     print(f"  without badges:                 {p * 1000:6.1f} ms  ({len(plain_html) >> 10} KiB)")
-    print(f"  without badge tags, annotated:  {a * 1000:6.1f} ms")
     print(f"  with badges:                    {b * 1000:6.1f} ms  ({len(badge_html) >> 10} KiB)")
     print(f"  per card, all badge costs:      {(b - p) / args.cards * 1e6:6.1f} us")
-    print(f"  per card, tags + batch query:   {(b - a) / args.cards * 1e6:6.1f} us")
     print(f"  ratio, badges / no badges:      {b / p:6.3f}  (target <= 1.15)")
-    print(f"  ratio, badges / annotated page: {b / a:6.3f}")
 
 
 if __name__ == "__main__":

@@ -354,9 +354,12 @@ def badge_context(
             progress_text=progress_text,
             label=f"{label}: {title} ({progress_text})" if progress_text else f"{label}: {title}",
             title=title,
-            icon=icon_svg(display.icon),
             hidden=status == Status.COMPLETED and not show_completed,
         )
+        # a hidden badge carries no icon: the live client inserts one if it is revealed
+        context["icon"] = "" if context["hidden"] else icon_svg(display.icon)
+    if not context["inflight"]:  # only a count above zero is shown
+        context["inflight"] = None
     if context["inflight"] is not None:
         context["inflight_label"] = _inflight_label(context["inflight"], language)
         context["inflight_icon"] = icon_svg("layers")
@@ -376,7 +379,7 @@ def _static_parts(status: str, language: str | None, hidden: bool) -> tuple[str,
         f"gs-badge--{_esc(status)} gs-status--{display.color}",
         f'{_esc(label)}: {_esc(description)}" title="{_esc(description)}"'
         + (" hidden" if hidden else ""),
-        icon_svg(display.icon),
+        "" if hidden else icon_svg(display.icon),
     )
 
 
@@ -426,13 +429,13 @@ def _render_fast(
             '<span class="gs-badge__progress" data-gs-progress-text'
             f"{'' if progress_text else ' hidden'}>{progress_text}</span></span>"
         )
-    if count is None:
+    if not count:  # only a count above zero is shown
         return f"{head}{badge}</span>"
     label = _inflight_label_html(count, language)
     return (
         f'{head}{badge}<span class="gs-inflight" data-gs-inflight="{count}" '
         f'data-gs-asset="{asset_id}" role="img" aria-label="{label}" title="{label}"'
-        f"{'' if count else ' hidden'}>{icon_svg('layers')}"
+        f">{icon_svg('layers')}"
         f'<span class="gs-inflight__count" data-gs-inflight-count>{count}</span></span></span>'
     )
 
