@@ -72,7 +72,12 @@ def main() -> int:
         print(f"== {title}: {command}", flush=True)
         started = time.monotonic()
         result = subprocess.run(
-            [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, check=False
+            [sys.executable, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, **env},
         )
         took = time.monotonic() - started
         print(result.stdout[-3000:], result.stderr[-2000:], sep="\n", flush=True)
@@ -87,6 +92,8 @@ def main() -> int:
                 "```",
                 "",
             ]
+        elif args[0] in PRINTED_AS_IS:
+            sections += ["```", result.stdout.strip(), "```", ""]
         else:
             sections += [result.stdout.strip(), ""]
     OUT.write_text("\n".join(sections) + "\n")
