@@ -26,6 +26,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -134,6 +135,7 @@ class BenchClient:
         self.view: dict[str, tuple[int, int, str]] = {}
         self.received: list[tuple[int, int, float]] = []  # (generation, version, time)
         self.frames = 0
+        self.snapshots = 0
         self.synced = asyncio.Event()
         self.resync = resync
         self.ws: Any = None
@@ -166,6 +168,7 @@ class BenchClient:
                         for item in frame["items"]:
                             self.apply(item, record=True)
                     elif frame["type"] == "snapshot":
+                        self.snapshots += 1
                         for item in frame["assets"].values():
                             self.apply(item, record=False)
                         self.synced.set()
@@ -197,15 +200,14 @@ async def run(args: argparse.Namespace, clients: int, capacity: int) -> dict[str
         "GENSTATUS_LIVE_PREFIX": f"gs-bench-live-{os.getpid()}-{clients}-{capacity}",
     }
     log = Path(tempfile.gettempdir()) / f"genstatus-bench-daphne-{port}.log"
+    command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), DAPHNE_APP]
+    if args.profile:
+        command = [sys.executable, __file__, "--profile-daphne", args.profile, *command[3:]]
     daphne = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), DAPHNE_APP],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
+        command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
-    population: list[BenchClient] = []
-    tasks: list[asyncio.Task[None]] = []
+    procs: list[asyncio.subprocess.Process] = []
+    workdir = Path(tempfile.mkdtemp(prefix="genstatus-bench-clients-"))
     try:
         for _ in range(100):
             try:
@@ -213,15 +215,38 @@ async def run(args: argparse.Namespace, clients: int, capacity: int) -> dict[str
                 break
             except OSError:
                 await asyncio.sleep(0.1)
-        url, origin = f"ws://127.0.0.1:{port}/ws/genstatus/", f"http://127.0.0.1:{port}"
-        for start in range(0, clients, 50):
-            batch = [BenchClient(args.resync) for _ in range(min(50, clients - start))]
-            population += batch
-            tasks += [asyncio.create_task(c.run(url, origin, cookie, asset_ids)) for c in batch]
-            await asyncio.wait_for(asyncio.gather(*(c.synced.wait() for c in batch)), 60)
-            print(f"  {len(population)} clients synced", file=sys.stderr, flush=True)
+        # The clients run in their own processes, so that the clients' work is not the
+        # daphne process's (nor this one's, which only orchestrates).
+        shares = [clients // args.client_procs] * args.client_procs
+        shares[0] += clients - sum(shares)
+        for i, share in enumerate(s for s in shares if s):
+            procs.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    __file__,
+                    "--client-proc",
+                    str(workdir / f"clients-{i}"),
+                    "--clients",
+                    str(share),
+                    "--resync",
+                    str(args.resync),
+                    "--ids",
+                    ",".join(map(str, asset_ids)),
+                    "--port",
+                    str(port),
+                    cwd=ROOT,
+                    env={**env, "GENSTATUS_BENCH_COOKIE": cookie},
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                )
+            )
+        for proc in procs:
+            assert proc.stdout is not None
+            line = await asyncio.wait_for(proc.stdout.readline(), 180)
+            assert line.strip() == b"synced", line
+        print(f"  {clients} clients synced", file=sys.stderr, flush=True)
 
-        records = Path(tempfile.mkstemp(prefix="genstatus-bench-changes-")[1])
+        records = workdir / "changes.json"
         changer = await asyncio.create_subprocess_exec(
             sys.executable,
             __file__,
@@ -239,20 +264,23 @@ async def run(args: argparse.Namespace, clients: int, capacity: int) -> dict[str
         assert await changer.wait() == 0, "the changer process failed"
         last_commit = time.time()
         commits = {(g, v): t for g, v, t in json.loads(records.read_text())}
-        records.unlink()
 
         truth = await sync_to_async(database_view)(asset_ids)
-        converged_after = None
-        deadline = last_commit + args.settle
-        while time.time() < deadline:
-            if all(c.view == truth for c in population):
-                converged_after = time.time() - last_commit
-                break
-            await asyncio.sleep(0.1)
-        lost = sum(1 for c in population if c.view != truth)
-
+        order = json.dumps({"truth": truth, "deadline": last_commit + args.settle}) + "\n"
+        for proc in procs:
+            assert proc.stdin is not None
+            proc.stdin.write(order.encode())
+            await proc.stdin.drain()
+        for proc in procs:
+            assert await asyncio.wait_for(proc.wait(), args.settle + 60) == 0
+        results = [json.loads((workdir / f"clients-{i}").read_text()) for i in range(len(procs))]
+        converged = [r["converged_at"] for r in results]
+        converged_after = (
+            None if None in converged else max(0.0, max(converged) - last_commit)  # type: ignore[type-var]
+        )
+        lost = sum(r["lost"] for r in results)
         latencies = [
-            t - commits[(g, v)] for c in population for g, v, t in c.received if (g, v) in commits
+            t - commits[(g, v)] for r in results for g, v, t in r["received"] if (g, v) in commits
         ]
         progress_changes = len(commits) - len(generation_ids)
         expected = len(commits) * clients
@@ -263,7 +291,8 @@ async def run(args: argparse.Namespace, clients: int, capacity: int) -> dict[str
             "capacity": capacity,
             "changes": len(commits),
             "changes_per_s": progress_changes / args.seconds,
-            "frames": sum(c.frames for c in population),
+            "frames": sum(r["frames"] for r in results),
+            "snapshots": sum(r["snapshots"] for r in results),
             "delivered_pct": 100.0 * delivered / expected if expected else 0.0,
             "p50_ms": 1000 * percentile(latencies, 0.50),
             "p99_ms": 1000 * percentile(latencies, 0.99),
@@ -271,14 +300,68 @@ async def run(args: argparse.Namespace, clients: int, capacity: int) -> dict[str
             "lost": lost,
         }
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        daphne.terminate()
+        for proc in procs:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        daphne.send_signal(signal.SIGINT if args.profile else signal.SIGTERM)
         try:
-            daphne.wait(10)
+            daphne.wait(20)
         except subprocess.TimeoutExpired:
             daphne.kill()
+
+
+async def client_process(
+    out: str, clients: int, resync: float, assets: list[int], port: int
+) -> None:
+    """A process of benchmark clients: connect, report "synced", record, check the view."""
+    url, origin = f"ws://127.0.0.1:{port}/ws/genstatus/", f"http://127.0.0.1:{port}"
+    cookie = os.environ["GENSTATUS_BENCH_COOKIE"]
+    population: list[BenchClient] = []
+    tasks: list[asyncio.Task[None]] = []
+    for start in range(0, clients, 50):
+        batch = [BenchClient(resync) for _ in range(min(50, clients - start))]
+        population += batch
+        tasks += [asyncio.create_task(c.run(url, origin, cookie, assets)) for c in batch]
+        await asyncio.wait_for(asyncio.gather(*(c.synced.wait() for c in batch)), 120)
+    print("synced", flush=True)
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    order = json.loads(await reader.readline())
+    truth = {k: tuple(v) for k, v in order["truth"].items()}
+    converged_at = None
+    while time.time() < order["deadline"]:
+        if all(c.view == truth for c in population):
+            converged_at = time.time()
+            break
+        await asyncio.sleep(0.1)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    result = {
+        "received": [r for c in population for r in c.received],
+        "frames": sum(c.frames for c in population),
+        "snapshots": sum(c.snapshots for c in population),
+        "converged_at": converged_at,
+        "lost": sum(1 for c in population if c.view != truth),
+    }
+    Path(out).write_text(json.dumps(result))
+
+
+def profile_daphne(out: str, argv: list[str]) -> None:
+    """daphne under cProfile (``--profile``): SIGINT stops it and writes the profile."""
+    import cProfile
+
+    from daphne.cli import CommandLineInterface
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        CommandLineInterface().run(argv)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(out)
 
 
 def changer(path: str, rate: float, seconds: float, ids: list[int]) -> None:
@@ -315,16 +398,17 @@ def markdown(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
         f"{args.assets} badges per client, {args.rate} changes/s for {args.seconds} s from a "
         "separate worker process, then a final state for each.",
         "",
-        "| clients | resync | layer capacity | changes/s | frames | delivered | p50 | p99 "
-        "| all clients = DB after | lost final states |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| clients | resync | layer capacity | changes/s | frames | snapshots | delivered "
+        "| p50 | p99 | all clients = DB after | lost final states |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
         converged = "—" if r["converged_s"] is None else f"{r['converged_s']:.2f} s"
         lines.append(
             f"| {r['clients']:,} | {r['resync']:g} s | {r['capacity']:,} "
             f"| {r['changes_per_s']:.1f} "
-            f"| {r['frames']:,} | {r['delivered_pct']:.1f}% | {r['p50_ms']:.0f} ms "
+            f"| {r['frames']:,} | {r['snapshots']:,} | {r['delivered_pct']:.1f}% "
+            f"| {r['p50_ms']:.0f} ms "
             f"| {r['p99_ms']:.0f} ms | {converged} | {r['lost']} |"
         )
     return "\n".join(lines)
@@ -345,9 +429,24 @@ def main() -> int:
         "--lossy-resync", type=float, default=2.0, help="client resync interval of the lossy run"
     )
     parser.add_argument("--settle", type=float, default=15.0, help="seconds allowed to converge")
+    parser.add_argument(
+        "--client-procs", type=int, default=1, help="processes the clients are spread over"
+    )
+    parser.add_argument("--profile", help="write a cProfile of daphne to this path")
     parser.add_argument("--changer", help=argparse.SUPPRESS)
+    parser.add_argument("--client-proc", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ids", help=argparse.SUPPRESS)
+    if len(sys.argv) > 2 and sys.argv[1] == "--profile-daphne":
+        profile_daphne(sys.argv[2], sys.argv[3:])
+        return 0
     args = parser.parse_args()
+    if args.client_proc:
+        ids = [int(i) for i in args.ids.split(",")]
+        asyncio.run(
+            client_process(args.client_proc, int(args.clients), args.resync, ids, args.port)
+        )
+        return 0
     if args.changer:
         changer(args.changer, args.rate, args.seconds, [int(i) for i in args.ids.split(",")])
         return 0

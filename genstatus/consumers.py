@@ -8,8 +8,12 @@ Every item is checked against what the user may see before it is sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -19,6 +23,8 @@ from django.db import close_old_connections
 from genstatus import live
 from genstatus.models import VIEW_ALL_PERMISSION, Generation
 from genstatus.states import GROUPS, Status
+
+logger = logging.getLogger("genstatus.live")
 
 PROTOCOL_VERSION = 1
 CLOSE_UNAUTHENTICATED = 4401  # anonymous or inactive user: do not reconnect, log in
@@ -35,8 +41,16 @@ class ProtocolError(ValueError):
 
 
 class GenerationStatusConsumer(AsyncWebsocketConsumer):
-    """Live generation status for one browser tab, scoped to what its user may see."""
+    """Live generation status for one browser tab, scoped to what its user may see.
 
+    Changes arrive through the process's hub (``genstatus.live.Hub``), not through a layer
+    channel per socket: the consumer registers with the hub on connect and gets each batch
+    as a plain call to ``hub_deliver``.
+    """
+
+    # No layer channel per socket (channels skips it when the alias names no layer): the hub
+    # holds the process's one channel on the default layer.
+    channel_layer_alias = "genstatus.no-channel-per-socket"
     max_frame_bytes = 64 * 1024
     max_ids = 1000  # asset ids and generation ids, each, per connection
     panel_snapshot_limit = 50
@@ -54,9 +68,12 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         self.generations: set[int] = set()
         self.panel: dict[str, str] | None = None
         self.sent_versions: dict[int, int] = {}
-        self.group = live.ALL_GROUP if self.can_view_all else live.owner_group(user.pk)
-        live.publisher.register_home_loop(_running_loop())
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.panel_since = 0  # the newest panel row sent: where a server resync starts
+        self.hub = live.hub()
+        self.hub.add(self)
+        # In the group before any snapshot is read (see handle_subscribe). When the layer is
+        # down the socket still works (snapshots); the hub resyncs it once the layer is back.
+        await self.hub.ready()
         await self.accept()
         await self.send_json(
             {
@@ -68,8 +85,8 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         )
 
     async def disconnect(self, code: int) -> None:
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        if hasattr(self, "hub"):
+            await self.hub.leave(self)
 
     # -- client frames ------------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -131,6 +148,7 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         self.generations.update(generations)
         if panel is not None:
             self.panel = panel
+            self.panel_since = max(self.panel_since, since)
         snapshot = await self._snapshot(assets, generations, panel, since)
         await self._send_snapshot(snapshot, ref)
 
@@ -154,8 +172,20 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         )
         await self._send_snapshot(snapshot, ref)
 
-    # -- channel layer events ----------------------------------------------------------
-    async def genstatus_changes(self, event: dict[str, Any]) -> None:
+    # -- from the hub ---------------------------------------------------------------------
+    async def hub_resync(self) -> None:
+        """A snapshot the server sends by itself (the layer was down: updates were lost)."""
+        if not (self.assets or self.generations or self.panel is not None):
+            return
+        try:
+            snapshot = await self._snapshot(
+                sorted(self.assets), sorted(self.generations), self.panel, self.panel_since
+            )
+            await self._send_snapshot(snapshot, "server")
+        except Exception:
+            logger.warning("genstatus: server-side resync failed", exc_info=True)
+
+    async def hub_deliver(self, event: dict[str, Any]) -> None:
         """Forward the changes this user may see and this page shows, newest versions only."""
         items = event["items"]
         out = []
@@ -169,6 +199,8 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
                 continue
             self.sent_versions[gid] = item["version"]
             out.append(item)
+            if self.panel is not None and gid > self.panel_since:
+                self.panel_since = gid
         if not out:
             return
         if len(out) == len(items):
@@ -196,8 +228,10 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
                 gid = item["generation_id"]
                 self.sent_versions[gid] = max(self.sent_versions.get(gid, 0), item["version"])
         for item in snapshot["panel"]:
-            self.sent_versions[item["generation_id"]] = item["version"]
-            self.generations.add(item["generation_id"])
+            gid = item["generation_id"]
+            self.sent_versions[gid] = item["version"]
+            self.generations.add(gid)
+            self.panel_since = max(self.panel_since, gid)
         await self.send_json({"type": "snapshot", "ref": ref, **snapshot})
 
     async def _snapshot(
@@ -207,10 +241,18 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         panel: dict[str, str] | None,
         since: int,
     ) -> dict[str, Any]:
-        # Not thread-sensitive: snapshots of many sockets run in parallel threads instead of
-        # queueing on the one thread that sync code shares by default.
-        return await database_sync_to_async(self._read_snapshot, thread_sensitive=False)(
-            assets, generations, panel, since
+        # Identical reads (same visibility, same subscriptions) asked for before one of them
+        # has started share it: 1,000 tabs of one gallery resyncing cost a few queries.
+        key = (
+            self.user.pk,
+            self.can_view_all,
+            tuple(assets),
+            tuple(generations),
+            None if panel is None else tuple(sorted(panel.items())),
+            since,
+        )
+        return await _shared_read(
+            key, lambda: self._read_snapshot(assets, generations, panel, since)
         )
 
     def _read_snapshot(
@@ -265,10 +307,52 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps(content, separators=(",", ":")))
 
 
-def _running_loop() -> Any:
-    import asyncio
+class _ReaderGone(Exception):
+    """The read another socket joined was cancelled (that socket closed)."""
 
-    return asyncio.get_running_loop()
+
+_flights: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
+_flights_lock = threading.Lock()
+
+
+async def _shared_read(key: tuple[Any, ...], read: Callable[[], Any]) -> Any:
+    """Run ``read`` in a worker thread, or share an identical read that has not started
+    yet (so its result reflects the database after this request, as its own read would).
+    Not thread-sensitive: snapshots of many sockets run in parallel threads instead of
+    queueing on the one thread that sync code shares by default."""
+    loop = asyncio.get_running_loop()
+    key = (id(loop), *key)
+    with _flights_lock:
+        future = _flights.get(key)
+        owner = future is None
+        if owner:
+            future = _flights[key] = loop.create_future()
+    assert future is not None
+    if not owner:
+        try:
+            return await asyncio.shield(future)
+        except _ReaderGone:
+            return await database_sync_to_async(read, thread_sensitive=False)()
+
+    def start() -> Any:
+        with _flights_lock:  # started: later requests need a read of their own
+            if _flights.get(key) is future:
+                del _flights[key]
+        return read()
+
+    try:
+        result = await database_sync_to_async(start, thread_sensitive=False)()
+    except BaseException as error:
+        with _flights_lock:
+            if _flights.get(key) is future:
+                del _flights[key]
+        if not future.done():
+            gone = isinstance(error, asyncio.CancelledError)
+            future.set_exception(_ReaderGone() if gone else error)
+            future.exception()  # retrieved: no "never retrieved" warning without joiners
+        raise
+    future.set_result(result)
+    return result
 
 
 def _ids(value: Any, name: str, *, str_ids: bool) -> list[Any]:

@@ -3,8 +3,8 @@
 The signal receivers here run after commit (``lifecycle`` sends the signals from
 ``on_commit``). They never block and never call ``async_to_sync``: a change is put in a
 per-process buffer keyed by generation id (a newer version replaces an older one), and a
-flush ``LIVE_COALESCE`` seconds later sends one layer message per group with every change
-of the window. So a burst of 10,000 changes becomes a few messages per group, and publishing
+flush ``LIVE_COALESCE`` seconds later sends one layer message (group ``gs.hub``) with every
+change of the window. So a burst of 10,000 changes becomes a few messages, and publishing
 works the same from plain sync code, from async code and from sync code running while an
 event loop is active in the same thread (Playwright's sync API, Jupyter).
 
@@ -17,20 +17,24 @@ Where the flush runs:
   the flush runs on that loop (the consumer registers it on connect). Nobody listens in a
   process without consumers, and there nothing is sent.
 
-Delivery stays at most once: clients converge from snapshots and versions (docs/live.md).
+Each serving process receives a flush once, on its hub (``Hub``), which hands it to the
+local consumers. Delivery stays at most once: clients converge from snapshots and
+versions (docs/live.md).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import logging
 import os
+import random
 import threading
-from collections import defaultdict
+import weakref
 from collections.abc import Iterable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.serializers.json import DjangoJSONEncoder
 
@@ -43,16 +47,11 @@ EVENT_TYPE = "genstatus.changes"  # the consumer's ``genstatus_changes`` handler
 PROMPT_MAX = 500  # characters of the prompt a panel row needs (full text on hover)
 
 
-# Group names (letters, digits, ``-``, ``_`` and ``.``; under 100 characters). A socket joins
-# one group: its user's, or the "all" group for users with view_all_generations. A group
-# send to every socket of a daphne process is one Redis message (channels-redis >= 4), so
-# the per-change cost in Redis does not grow with the number of sockets; the consumer
-# drops what its page does not show.
-def owner_group(owner_id: Any) -> str:
-    return f"gs.u.{owner_id}"
-
-
-ALL_GROUP = "gs.all"
+# One group for the whole site. Each process that serves WebSockets has one hub (below):
+# one layer channel in this group, so a flush is one layer message per daphne process, not
+# one per socket; the hub hands it to the process's consumers with plain function calls,
+# and each consumer keeps only what its user may see and its page shows.
+HUB_GROUP = "gs.hub"
 
 
 def display_dict(status: str) -> dict[str, Any]:
@@ -95,11 +94,6 @@ def generation_payload(generation: Any, kind: str = "") -> dict[str, Any]:
     }
 
 
-def groups_for(owner_id: Any) -> list[str]:
-    """The groups whose sockets may see a generation of ``owner_id``."""
-    return [ALL_GROUP] if owner_id is None else [ALL_GROUP, owner_group(owner_id)]
-
-
 def build_event(changes: Iterable[tuple[dict[str, Any], Any]]) -> dict[str, Any]:
     """One layer message: the changes, their owners (for scoping, never sent to browsers),
     and the frame pre-serialised once for the consumers that forward all of it."""
@@ -124,6 +118,7 @@ class Publisher:
         self._home_loop: asyncio.AbstractEventLoop | None = None
         self._inflight: set[Future[Any]] = set()
         self.sent_messages = 0  # layer messages sent by this process (tests, bench)
+        self.failed_messages = 0
 
     # -- entry points -------------------------------------------------------------------
     def publish(self, payload: dict[str, Any], owner_id: Any) -> None:
@@ -165,7 +160,8 @@ class Publisher:
         ok = True
         for future in futures:
             try:
-                future.result(timeout)
+                if future.result(timeout) is False:
+                    ok = False  # the layer refused it (logged)
             except Exception:
                 ok = False
         return ok
@@ -219,28 +215,29 @@ class Publisher:
 
         future.add_done_callback(done)
 
-    async def _flush(self) -> None:
+    async def _flush(self) -> bool:
         with self._lock:
             batch = self._pending
             self._pending = {}
             self._scheduled = False
         if not batch:
-            return
+            return True
         layer = _layer()
         if layer is None:
-            return
-        by_group: dict[str, list[tuple[dict[str, Any], Any]]] = defaultdict(list)
-        for payload, owner_id in batch.values():
-            for group in groups_for(owner_id):
-                by_group[group].append((payload, owner_id))
-        results = await asyncio.gather(
-            *(layer.group_send(group, build_event(changes)) for group, changes in by_group.items()),
-            return_exceptions=True,
-        )
-        self.sent_messages += len(by_group)
-        for result in results:
-            if isinstance(result, BaseException):
-                logger.error("genstatus: publishing to the channel layer failed", exc_info=result)
+            return True
+        try:
+            await layer.group_send(HUB_GROUP, build_event(batch.values()))
+        except Exception:
+            self.failed_messages += 1
+            logger.error(
+                "genstatus: publishing %d change(s) to the channel layer failed; clients "
+                "converge by resync",
+                len(batch),
+                exc_info=True,
+            )
+            return False
+        self.sent_messages += 1
+        return True
 
 
 def _layer() -> Any:
@@ -256,6 +253,167 @@ def _is_in_process(layer: Any) -> bool:
 
 
 publisher = Publisher()
+
+
+class HubMember(Protocol):
+    """What a hub needs from a consumer (``GenerationStatusConsumer``)."""
+
+    async def hub_deliver(self, event: dict[str, Any]) -> None: ...
+
+    async def hub_resync(self) -> None: ...
+
+
+class Hub:
+    """The one channel-layer listener of an event loop that serves WebSockets.
+
+    It joins ``HUB_GROUP`` with one channel and hands each coalesced batch to the local
+    consumers in turn (``hub_deliver``: filter, then send one frame); a flush therefore costs
+    one layer message per process whatever the number of sockets. The consumers have no
+    layer channel of their own, so a layer outage does not close any socket: the hub logs
+    it, retries with backoff, joins again when the layer is back and then asks every
+    consumer for a fresh snapshot (``hub_resync``, spread over ``resync_spread`` seconds),
+    since whatever was published meanwhile is lost. Membership is renewed every
+    ``rejoin_every`` seconds (channels-redis forgets members after ``group_expiry``).
+    """
+
+    rejoin_every = 600.0
+    retry_max = 5.0
+    resync_spread = 1.0
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, layer: Any) -> None:
+        self.loop = loop
+        self.layer = layer
+        self.members: dict[HubMember, None] = {}  # insertion-ordered set
+        self.channel: str | None = None
+        self.joined = asyncio.Event()
+        self.tried = asyncio.Event()  # the first join attempt ended, either way
+        self.delivered_batches = 0
+        self.outages = 0
+        self._stopping = False
+        self.task = loop.create_task(self._run(), name="genstatus-hub")
+
+    # -- members ----------------------------------------------------------------------
+    def add(self, member: HubMember) -> None:
+        self.members[member] = None
+
+    async def leave(self, member: HubMember) -> None:
+        """Unregister; the last member out stops the hub and waits for it to leave the
+        group (a loop that ends next, as in tests, must not keep the layer's locks)."""
+        self.members.pop(member, None)
+        if not self.members:
+            self.stop()
+            await asyncio.wait([self.task], timeout=3)
+
+    async def ready(self, timeout: float = 5.0) -> bool:
+        """Wait until the hub is in its group (True), or its first attempt failed."""
+        if not self.tried.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.tried.wait(), timeout)
+        return self.joined.is_set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        if _hubs.get(self.loop) is self:
+            del _hubs[self.loop]
+        if not self.task.done():
+            self.task.cancel()
+
+    # -- the listener -------------------------------------------------------------------
+    async def _run(self) -> None:
+        delay = 0.25
+        lost = False
+        renew: asyncio.Task[None] | None = None
+        try:
+            while True:
+                try:
+                    if self.channel is None:
+                        self.channel = await self.layer.new_channel()
+                    if not self.joined.is_set():
+                        await self.layer.group_add(HUB_GROUP, self.channel)
+                        self.joined.set()
+                        self.tried.set()
+                        if renew is None:
+                            renew = self.loop.create_task(self._renew())
+                        if lost:
+                            logger.warning("genstatus: channel layer is back; resyncing clients")
+                            self._resync_members()
+                            lost = False
+                        delay = 0.25
+                    event = await self.layer.receive(self.channel)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    if not lost:
+                        self.outages += 1
+                        logger.error(
+                            "genstatus: the channel layer failed; live updates pause until "
+                            "it is back",
+                            exc_info=True,
+                        )
+                    lost = True
+                    self.joined.clear()
+                    self.tried.set()
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self.retry_max)
+                    continue
+                await self._dispatch(event)
+        finally:
+            if renew is not None:
+                renew.cancel()
+            # channels-redis releases a per-process lock when the clean-up task of the last
+            # receive ends: let it end on this loop (a loop that stops next, as in tests,
+            # would leave the lock held for the next one)
+            cleaners = list(getattr(self.layer, "receive_cleaners", ()))
+            if cleaners:
+                await asyncio.wait(cleaners, timeout=2)
+            if self.channel is not None and self.joined.is_set():
+                # best effort: the layer expires members anyway
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(self.layer.group_discard(HUB_GROUP, self.channel), 2)
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self.rejoin_every)
+            if self.joined.is_set() and self.channel is not None:
+                try:
+                    await self.layer.group_add(HUB_GROUP, self.channel)
+                except Exception:
+                    logger.warning("genstatus: could not renew the hub's group membership")
+
+    async def _dispatch(self, event: dict[str, Any]) -> None:
+        if event.get("type") != EVENT_TYPE:
+            return
+        self.delivered_batches += 1
+        for member in list(self.members):
+            try:
+                await member.hub_deliver(event)
+            except Exception:
+                logger.exception("genstatus: delivering live updates to a socket failed")
+
+    def _resync_members(self) -> None:
+        for member in list(self.members):
+            delay = random.uniform(0, self.resync_spread)
+            self.loop.call_later(delay, self._spawn_resync, member)
+
+    def _spawn_resync(self, member: HubMember) -> None:
+        if member in self.members:
+            self.loop.create_task(member.hub_resync())
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def hub() -> Hub:
+    """The hub of the running loop (created on first use, again if the layer changed)."""
+    loop = asyncio.get_running_loop()
+    layer = _layer()
+    current = _hubs.get(loop)
+    if current is None or current.layer is not layer or current.task.done():
+        if current is not None:
+            current.stop()
+        current = _hubs[loop] = Hub(loop, layer)
+        publisher.register_home_loop(loop)
+    return current
 
 
 def publish(generation: Any, kind: str = "") -> None:

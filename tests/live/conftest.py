@@ -74,8 +74,12 @@ def free_port() -> int:
 class Daphne:
     """daphne serving tests.live.asgi in its own process, on the test database."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(
+        self, port: int, env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+    ) -> None:
         self.port = port
+        self.extra_env = env or {}
+        self.extra_args = args
         self.process: subprocess.Popen[bytes] | None = None
         self.log = Path(os.environ.get("TMPDIR", "/tmp")) / f"genstatus-daphne-{port}.log"
 
@@ -93,9 +97,10 @@ class Daphne:
             "DJANGO_SETTINGS_MODULE": "tests.live.server_settings",
             "GENSTATUS_LIVE_DB_NAME": str(settings.DATABASES["default"]["NAME"]),
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_project")]),
+            **self.extra_env,
         }
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
-        command.append("tests.live.asgi:application")
+        command += [*self.extra_args, "tests.live.asgi:application"]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -121,18 +126,30 @@ class Daphne:
                 self.process.wait(5)
         self.process = None
 
+    def rss_kib(self) -> int:
+        """The daphne process's resident memory (Linux)."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(
+            next(line for line in status.splitlines() if line.startswith("VmRSS:")).split()[1]
+        )
+
     def restart(self) -> None:
         self.stop()
         self.start()
 
 
-@pytest.fixture
-def daphne_server() -> Iterator[Daphne]:
-    """daphne in a subprocess on a free port; needs a database and a layer it can share."""
+def require_shared_database() -> None:
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         name = settings.DATABASES["default"]["NAME"]
         if not name or "memory" in str(name):
             pytest.skip("daphne needs a shared database: PostgreSQL or a file SQLite")
+
+
+@pytest.fixture
+def daphne_server() -> Iterator[Daphne]:
+    """daphne in a subprocess on a free port; needs a database and a layer it can share."""
+    require_shared_database()
     server = Daphne(free_port())
     server.start()
     try:
@@ -150,3 +167,15 @@ def _close_async_test_connections() -> Iterator[None]:
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> Iterator[None]:
+    """A new layer instance per test: each test runs its own event loop, and channels-redis
+    binds the locks of its receive path to the loop that first waited on them (daphne has
+    one loop for its lifetime; a test suite has one per test)."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends = {}
+    yield
+    channel_layers.backends = {}

@@ -262,3 +262,62 @@ async def test_unsubscribed_assets_stop_receiving(
     await sync_to_async(lifecycle.mark_queued)(generation)
     assert await communicator.receive_nothing(timeout=0.5)
     await communicator.disconnect()
+
+
+async def test_one_layer_message_per_flush_reaches_every_local_socket(
+    user: Any, other_user: Any, asset: Asset, make_generation: Any
+) -> None:
+    from genstatus import live
+
+    generation = await sync_to_async(make_generation)()
+    mine = [await connect(user) for _ in range(20)]
+    theirs = await connect(other_user)
+    for communicator in [*mine, theirs]:
+        await subscribe(communicator, assets=[asset.pk])
+    hub = live.hub()
+    assert len(hub.members) == 21  # one hub, one layer channel, for every socket here
+    sent, batches = live.publisher.sent_messages, hub.delivered_batches
+    await sync_to_async(lifecycle.mark_queued)(generation)
+    for communicator in mine:
+        frame = await next_of(communicator, "updates")
+        assert frame["items"][0]["status"] == "queued"
+    assert await theirs.receive_nothing(timeout=0.3)  # scoping is still per user
+    assert live.publisher.sent_messages == sent + 1
+    assert hub.delivered_batches == batches + 1
+    for communicator in [*mine, theirs]:
+        await communicator.disconnect()
+    assert live.hub() is not hub  # the last socket out stopped it; a new one starts
+
+
+async def test_after_a_layer_failure_the_hub_rejoins_and_resyncs_its_sockets(
+    user: Any, asset: Asset, make_generation: Any, caplog: Any
+) -> None:
+    from genstatus import live
+
+    generation = await sync_to_async(make_generation)()
+    communicator = await connect(user)
+    await subscribe(communicator, assets=[asset.pk])
+    hub = live.hub()
+    receive = hub.layer.receive
+    failed = []
+
+    async def failing_receive(channel: str) -> Any:
+        if not failed:
+            failed.append(channel)
+            raise ConnectionError("layer down")
+        return await receive(channel)
+
+    hub.layer.receive = failing_receive
+    try:
+        # wake the hub's pending receive with a message it will process, then fail once
+        await sync_to_async(lifecycle.mark_queued)(generation)
+        await next_of(communicator, "updates")
+        await sync_to_async(lifecycle.mark_processing)(generation)  # lost: the layer "fails"
+        snapshot = await next_of(communicator, "snapshot", timeout=5)
+    finally:
+        del hub.layer.receive
+    assert snapshot["ref"] == "server"
+    assert snapshot["assets"][str(asset.pk)]["status"] == "processing"
+    assert any("channel layer failed" in r.getMessage() for r in caplog.records)
+    assert hub.outages >= 1
+    await communicator.disconnect()

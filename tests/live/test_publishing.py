@@ -133,5 +133,6 @@ def test_payload_has_display_data_and_no_owner(generation: Any) -> None:
     assert payload["display"]["icon"] == "clock"
     assert "owner" not in payload
     assert "owner_id" not in payload
-    assert live.groups_for(generation.owner_id) == ["gs.all", f"gs.u.{generation.owner_id}"]
-    assert live.groups_for(None) == ["gs.all"]
+    event = live.build_event([(payload, generation.owner_id)])
+    assert event["owners"] == [generation.owner_id]  # for scoping; never in a frame
+    assert "owner" not in event["frame"]
