@@ -1,38 +1,15 @@
 """Concurrency on PostgreSQL: real threads, real connections, exactly one winner."""
 
 import contextlib
-import threading
 
 import pytest
-from django.db import connection
 
 from genstatus import lifecycle
 from genstatus.exceptions import InvalidTransition
 from genstatus.models import Generation
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(functions):
-    """Run the functions at the same moment in threads; return their results/exceptions."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def run(i, function):
-        try:
-            barrier.wait()
-            results[i] = function()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.parametrize("rounds", [20])

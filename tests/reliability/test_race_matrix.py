@@ -3,43 +3,20 @@ agrees with the row (genstatus.integrity finds nothing)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from genstatus import lifecycle
 from genstatus.exceptions import InvalidTransition
 from genstatus.integrity import find_mismatches
 from genstatus.models import Generation
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 8
 ROUNDS = 10
-
-
-def race(functions: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(functions))
-    results: list[Any] = [None] * len(functions)
-
-    def run(i: int, function: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            results[i] = function()
-        except Exception as exc:  # the outcome is what the test checks
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def copies(generation: Generation, n: int = THREADS) -> list[Generation]:
