@@ -7,6 +7,7 @@ services a multi-process deployment needs:
 - ``GENSTATUS_REDIS_URL=redis://127.0.0.1:6379/0``: the Redis channel layer.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -118,6 +119,9 @@ GENSTATUS_PROVIDERS = {
 }
 # The reaper (`manage.py genstatus_reap`) fails jobs silent for this long.
 GENSTATUS_STALE_AFTER = 120
+# Fixes what the "Start demo job" button simulates, e.g. '{"outcome": "complete",
+# "steps": 4, "step_seconds": 0.5}' (the recording test); random when unset.
+DEMO_JOB = json.loads(os.environ.get("GENSTATUS_DEMO_JOB") or "{}")
 
 # Django Tasks: django.tasks on Django 6, the django-tasks backport on 5.2. The demo runs
 # jobs in threads of the web process after a short queue wait (no worker to start); a real

@@ -1,5 +1,6 @@
 """Demo-only view: start a simulated generation job from the gallery toolbar."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -12,5 +13,5 @@ from gallery.providers import start_demo_job
 @require_POST
 def start_demo(request: HttpRequest) -> HttpResponse:
     """Create a placeholder asset + a demo generation; its badge shows the job's life."""
-    start_demo_job(request.user)
+    start_demo_job(request.user, **getattr(settings, "DEMO_JOB", {}))
     return redirect("gallery:index")
