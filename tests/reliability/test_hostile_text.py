@@ -354,6 +354,7 @@ def test_panel_rows_details_and_live_rows(
         ]
         assert text_of(page, f"{row} [data-gs-error]") == [generation.error_message]
         assert attr_of(page, f"{row} [data-gs-icon-slot]", "title") == [generation.error_message]
+        assert "gs-new" in (page.locator(row).get_attribute("class") or "")  # highlighted
     found.check(page, "the panel after live rows")
 
     # Still usable: a tab click loads the Failed tab with every row.

@@ -242,7 +242,7 @@ function insertRow(change) {
   if (!body || !panelTakesNewRows()) return;
   const raw = change.raw;
   const row = document.createElement("tr");
-  row.className = `gs-row gs-row--${change.status} gs-row--new`;
+  row.className = `gs-row gs-row--${change.status} gs-new`; // gs-new: not a gs-row--* status class
   row.dataset.gsGeneration = String(change.generationId);
   row.dataset.gsStatus = change.status;
   row.dataset.gsVersion = "0";
