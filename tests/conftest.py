@@ -30,6 +30,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="Redis tier only (GENSTATUS_REDIS_URL)"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _end_stray_postgres_sessions(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Before the test database is dropped, end the sessions that server subprocesses and
+    threads (daphne, live_server, worker scripts) may have left open: otherwise PostgreSQL
+    refuses the DROP ("being accessed by other users") and the next run starts dirty."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture
 def user(django_user_model: Any) -> Any:
     return django_user_model.objects.create_user("owner", password="pw")
