@@ -32,7 +32,7 @@ from django.utils.translation import get_language, gettext, ngettext
 
 from genstatus.conf import genstatus_settings
 from genstatus.mapping import ANNOTATION_PREFIX, AssetStatus
-from genstatus.models import Generation
+from genstatus.models import VIEW_ALL_PERMISSION, Generation
 from genstatus.states import ACTIVE, DISPLAY, Status
 
 __all__ = [
@@ -139,34 +139,53 @@ def _annotated_row(asset: Any) -> Row | None:
     )
 
 
-def badge_statuses(assets: Iterable[Any]) -> BadgeStatuses:
-    """Everything a page of badges needs, in one query whatever the number of assets:
-    each asset's newest generation and the generations in flight from it (active
-    generations whose ``source_assets`` include it).
+# Who a page of badges is for: nobody, everybody (view_all_generations) or one owner.
+NOBODY: Any = object()
+EVERYBODY: Any = object()
+
+
+def visibility(user: Any) -> Any:
+    """The badge scope of ``user``, by the rule of ``Generation.objects.visible_to``: the
+    user's own generations, all of them with ``view_all_generations``, none when
+    anonymous or inactive."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOBODY
+    if user.has_perm(VIEW_ALL_PERMISSION):
+        return EVERYBODY
+    return user.pk
+
+
+def badge_statuses(assets: Iterable[Any], user: Any) -> BadgeStatuses:
+    """Everything a page of badges needs for ``user``, in one query whatever the number of
+    assets: each asset's newest generation the user may see and the visible generations
+    in flight from it (active generations whose ``source_assets`` include it).
 
     ``assets`` are model instances or primary keys. A queryset is evaluated here and keeps
     its result cache, so a following ``{% for asset in assets %}`` does not query again.
     """
-    return _fetch({asset_pk(asset) for asset in assets})
+    return _fetch({asset_pk(asset) for asset in assets}, visibility(user))
 
 
-def _fetch(keys: set[Any]) -> BadgeStatuses:
-    """Statuses and in-flight counts of ``keys`` in one query on the asset table.
+def _fetch(keys: set[Any], scope: Any) -> BadgeStatuses:
+    """Statuses and in-flight counts of ``keys`` in one query on the asset table, counting
+    only the generations ``scope`` (see ``visibility``) may see.
 
     Hand-written SQL (portable: SQLite and PostgreSQL, any primary key type): the ORM
     spelling needs six correlated subqueries whose compilation cost more than the query
     itself on a 500-card page (see docs/benchmarks.md).
     """
-    if not keys:
-        return BadgeStatuses({}, {})
     asset_model = apps.get_model(genstatus_settings.ASSET_MODEL)
-    connection = connections[router.db_for_read(asset_model)]
     pk_field = asset_model._meta.pk
+    if not keys or scope is NOBODY:  # nothing to show: hidden badges, no query
+        return BadgeStatuses(dict.fromkeys(pk_field.to_python(key) for key in keys), {})
+    connection = connections[router.db_for_read(asset_model)]
     params = [pk_field.get_db_prep_value(pk_field.to_python(key), connection) for key in keys]
+    owner = [] if scope is EVERYBODY else [scope]
     rows: dict[Any, Row | None] = {}
     counts: dict[Any, int] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_fetch_sql(connection.alias, len(params)), [*sorted(ACTIVE), *params])
+        sql = _fetch_sql(connection.alias, len(params), scoped=bool(owner))
+        cursor.execute(sql, [*sorted(ACTIVE), *owner, *owner, *params])
         for pk, generation_id, status, version, progress, message, count in cursor.fetchall():
             pk = pk_field.to_python(pk)
             rows[pk] = (generation_id, status, version, progress, message or "") if status else None
@@ -183,8 +202,8 @@ def _column(model: type[Model], field_name: str) -> str:
     return str(column)
 
 
-@lru_cache(maxsize=64)
-def _fetch_sql(alias: str, count: int) -> str:
+@lru_cache(maxsize=128)
+def _fetch_sql(alias: str, count: int, *, scoped: bool) -> str:
     qn = connections[alias].ops.quote_name
     asset_model = apps.get_model(genstatus_settings.ASSET_MODEL)
     through, asset_fk = _through()
@@ -195,19 +214,23 @@ def _fetch_sql(alias: str, count: int) -> str:
     t = qn(through._meta.db_table)
     t_asset = qn(_column(through, asset_fk))
     t_generation = qn(_column(through, "generation"))
+    owner = qn(_column(Generation, "owner"))
     active = ", ".join(["%s"] * len(ACTIVE))
+    only_s, only_n = (f" AND s.{owner} = %s", f" AND n.{owner} = %s") if scoped else ("", "")
     return (
         f"SELECT a.{a_pk}, g.id, g.status, g.version, g.progress, g.error_message, "
         f"(SELECT COUNT(*) FROM {t} t INNER JOIN {g} s ON s.id = t.{t_generation} "
-        f"WHERE t.{t_asset} = a.{a_pk} AND s.status IN ({active})) "
+        f"WHERE t.{t_asset} = a.{a_pk} AND s.status IN ({active}){only_s}) "
         f"FROM {a} a LEFT JOIN {g} g ON g.id = (SELECT n.id FROM {g} n "
-        f"WHERE n.{g_asset} = a.{a_pk} ORDER BY n.created_at DESC, n.id DESC LIMIT 1) "
+        f"WHERE n.{g_asset} = a.{a_pk}{only_n} ORDER BY n.created_at DESC, n.id DESC LIMIT 1) "
         f"WHERE a.{a_pk} IN ({', '.join(['%s'] * count)})"
     )
 
 
-def _lookup(asset: Any, statuses: Mapping[Any, Any] | None) -> tuple[Row | None, int | None]:
-    """The batch entry, else the annotations, else one query (the fallback)."""
+def _lookup(
+    asset: Any, statuses: Mapping[Any, Any] | None, user: Any
+) -> tuple[Row | None, int | None]:
+    """The batch entry, else the annotations, else one query for ``user`` (the fallback)."""
     if isinstance(statuses, BadgeStatuses):
         try:
             return statuses.row(asset)
@@ -229,7 +252,7 @@ def _lookup(asset: Any, statuses: Mapping[Any, Any] | None) -> tuple[Row | None,
             ), None
     if _is_annotated(asset):
         return _annotated_row(asset), getattr(asset, INFLIGHT_ATTRIBUTE, None)
-    return _fetch({asset_pk(asset)}).row(asset)
+    return _fetch({asset_pk(asset)}, visibility(user)).row(asset)
 
 
 @cache
@@ -299,6 +322,7 @@ def badge_context(
     asset: Any,
     statuses: Mapping[Any, Any] | None = None,
     *,
+    user: Any = None,
     show_completed: bool | None = None,
     offset: Any = None,
     inline: bool = False,
@@ -310,8 +334,9 @@ def badge_context(
     badge instead of hiding it; ``offset`` (pixels or a CSS length) moves the badge down,
     e.g. below a provider badge; ``inline`` leaves the placement to the host's own overlay
     container; ``inflight=False`` leaves out the "N in flight from this asset" badge.
+    ``user`` scopes the one-query fallback (used when ``statuses`` lacks the asset).
     """
-    row, count = _lookup(asset, statuses)
+    row, count = _lookup(asset, statuses, user)
     if show_completed is None:
         show_completed = genstatus_settings.SHOW_COMPLETED
     language = get_language()
@@ -444,6 +469,7 @@ def render_badge(
     asset: Any,
     statuses: Mapping[Any, Any] | None = None,
     *,
+    user: Any = None,
     show_completed: bool | None = None,
     offset: Any = None,
     inline: bool = False,
@@ -452,7 +478,7 @@ def render_badge(
 ) -> SafeString:
     """The badge markup of one asset (options: see ``badge_context``)."""
     if template_name == BADGE_TEMPLATE and _default_template_in_use():
-        row, count = _lookup(asset, statuses)
+        row, count = _lookup(asset, statuses, user)
         if isinstance(statuses, BadgeStatuses):
             language = statuses.language
             if show_completed is None:
@@ -474,6 +500,7 @@ def render_badge(
     context = badge_context(
         asset,
         statuses,
+        user=user,
         show_completed=show_completed,
         offset=offset,
         inline=inline,

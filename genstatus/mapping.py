@@ -117,15 +117,19 @@ def status_for_asset(asset: Any) -> AssetStatus | None:
     return statuses_for_assets([asset]).get(_pk(asset))
 
 
-def with_generation_status(assets: QuerySet[Any]) -> QuerySet[Any]:
+def with_generation_status(
+    assets: QuerySet[Any], *, generations: QuerySet[Generation] | None = None
+) -> QuerySet[Any]:
     """Annotate the host's own asset queryset with its newest generation, in the same query.
 
     Each asset gets ``genstatus_id``, ``genstatus_status``, ``genstatus_version``,
     ``genstatus_progress``, ``genstatus_error_message``, ``genstatus_error_code`` and
     ``genstatus_updated_at`` (None when it has no generation); ``{% genstatus_badge %}``
-    reads them without another query.
+    reads them without another query. ``generations`` narrows the candidates, e.g.
+    ``Generation.objects.visible_to(request.user)``.
     """
-    newest = Generation.objects.filter(asset_id=OuterRef("pk")).order_by("-created_at", "-id")
+    base = generations if generations is not None else Generation.objects.all()
+    newest = base.filter(asset_id=OuterRef("pk")).order_by("-created_at", "-id")
     return assets.annotate(
         **{f"{ANNOTATION_PREFIX}{name}": Subquery(newest.values(name)[:1]) for name in _FIELDS}
     )

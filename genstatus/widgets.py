@@ -3,7 +3,7 @@
 For hosts whose card templates loop over a list of widgets (the seed's ``customWidgets``)
 instead of calling a tag::
 
-    widgets = GenerationStatusWidget.for_assets(page)       # one query
+    widgets = GenerationStatusWidget.for_assets(page, user=request.user)   # one query
     ...
     {% for widget in card.widgets %}{{ widget }}{% endfor %}
 """
@@ -30,6 +30,7 @@ class GenerationStatusWidget:
         asset: Any,
         statuses: Mapping[Any, Any] | None = None,
         *,
+        user: Any = None,
         show_completed: bool | None = None,
         offset: Any = None,
         inline: bool = False,
@@ -37,17 +38,23 @@ class GenerationStatusWidget:
     ) -> None:
         self.asset = asset
         self.statuses = statuses
+        self.user = user
         self.show_completed = show_completed
         self.offset = offset
         self.inline = inline
         self.inflight = inflight
 
     @classmethod
-    def for_assets(cls, assets: Iterable[Any], **options: Any) -> dict[Any, GenerationStatusWidget]:
-        """``{asset_pk: widget}`` for a page of assets, sharing one batch query."""
+    def for_assets(
+        cls, assets: Iterable[Any], *, user: Any, **options: Any
+    ) -> dict[Any, GenerationStatusWidget]:
+        """``{asset_pk: widget}`` for a page of assets, sharing one batch query; only the
+        generations ``user`` may see count."""
         items = list(assets)
-        statuses = badges.badge_statuses(items)
-        return {badges.asset_pk(asset): cls(asset, statuses, **options) for asset in items}
+        statuses = badges.badge_statuses(items, user)
+        return {
+            badges.asset_pk(asset): cls(asset, statuses, user=user, **options) for asset in items
+        }
 
     def get_template_name(self) -> str:
         """The template that renders the badge."""
@@ -57,6 +64,7 @@ class GenerationStatusWidget:
         return badges.render_badge(
             self.asset,
             self.statuses,
+            user=self.user,
             show_completed=self.show_completed,
             offset=self.offset,
             inline=self.inline,

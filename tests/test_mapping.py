@@ -108,3 +108,13 @@ def test_scoping_the_candidates(user, other_user):
 def test_reexports():
     assert is_terminal("failed")
     assert status_display("queued").icon == "layers"
+
+
+def test_with_generation_status_can_be_scoped(user, other_user):
+    asset = make_assets(user, 1)[0]
+    lifecycle.create_generation(provider="sora", operation_type="x", asset=asset, owner=other_user)
+    scoped = with_generation_status(
+        Asset.objects.filter(pk=asset.pk), generations=Generation.objects.visible_to(user)
+    ).get()
+    assert scoped.genstatus_status is None
+    assert with_generation_status(Asset.objects.filter(pk=asset.pk)).get().genstatus_status

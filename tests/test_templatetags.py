@@ -20,7 +20,23 @@ from genstatus.states import DISPLAY, Status
 pytestmark = pytest.mark.django_db
 
 
+PAGE_USER: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def page_user(request: pytest.FixtureRequest) -> Any:
+    """Pages are rendered for the ``user`` fixture ("owner"), who owns the generations.
+    Its permissions are loaded first: Django caches them on the user for the request, and
+    the query counts below are the badges' own."""
+    user = request.getfixturevalue("user")
+    user.has_perm("genstatus.view_all_generations")
+    PAGE_USER[:] = [user]
+    yield user
+    PAGE_USER.clear()
+
+
 def render(source: str, **context: Any) -> str:
+    context.setdefault("user", PAGE_USER[0])
     return Template("{% load genstatus %}" + source).render(Context(context))
 
 
@@ -213,7 +229,9 @@ def test_inflight_count_counts_active_generations_from_the_asset(
     assert f'data-gs-asset="{other.pk}"' in second
     assert "gs-inflight" not in second  # nothing in flight: no second badge at all
     hidden = render(
-        "{% genstatus_badge a s inflight=False %}", a=assets[0], s=badges.badge_statuses(assets)
+        "{% genstatus_badge a s inflight=False %}",
+        a=assets[0],
+        s=badges.badge_statuses(assets, PAGE_USER[0]),
     )
     assert "data-gs-inflight" not in hidden
 
@@ -243,7 +261,7 @@ def test_fast_path_is_identical_to_the_template(status, options, asset, make_gen
             error_message="<b>\"bad\" & 'worse'</b>" if status == "failed" else ""
         )
     make_generation(asset=None, source_assets=[asset])
-    statuses = badges.badge_statuses([asset])
+    statuses = badges.badge_statuses([asset], PAGE_USER[0])
     fast = badges.render_badge(asset, statuses, **options)
     context = badges.badge_context(asset, statuses, **options)
     assert fast == get_template(badges.BADGE_TEMPLATE).render(context).strip()
@@ -296,3 +314,41 @@ def test_reduced_motion_stops_the_spinner():
     assert re.search(r"\.gs-icon--loader\s*\{\s*animation: gs-spin", css)
     reduced = css.split("@media (prefers-reduced-motion: reduce)", 1)[1]
     assert re.match(r"\s*\{\s*\.gs-icon--loader\s*\{\s*animation: none;", reduced)
+
+
+def test_badges_show_only_generations_the_page_user_may_see(
+    asset, make_generation, other_user, django_user_model
+):
+    from django.contrib.auth.models import AnonymousUser, Permission
+
+    mine = make_generation()
+    theirs = make_generation(owner=other_user, prompt="secret")
+    lifecycle.mark_failed(theirs, "their private error")
+    source = "{% genstatus_statuses assets as s %}{% genstatus_badge asset s %}"
+    as_owner = render(source, assets=[asset], asset=asset)
+    assert f'data-gs-generation="{mine.pk}"' in as_owner
+    assert "their private error" not in as_owner
+    as_other = render(source, assets=[asset], asset=asset, user=other_user)
+    assert f'data-gs-generation="{theirs.pk}"' in as_other
+    boss = django_user_model.objects.create_user("boss", password="pw", is_staff=True)
+    boss.user_permissions.add(Permission.objects.get(codename="view_all_generations"))
+    boss = django_user_model.objects.get(pk=boss.pk)
+    assert f'data-gs-generation="{theirs.pk}"' in render(
+        source, assets=[asset], asset=asset, user=boss
+    )
+    anonymous = render(source, assets=[asset], asset=asset, user=AnonymousUser())
+    assert "gs-badge--none" in anonymous
+    assert 'data-gs-generation=""' in anonymous
+    fallback = render("{% genstatus_badge asset %}", asset=asset, user=other_user)
+    assert f'data-gs-generation="{theirs.pk}"' in fallback
+
+
+def test_inflight_counts_only_visible_generations(asset, make_generation, other_user):
+    make_generation(asset=None, source_assets=[asset])
+    make_generation(asset=None, source_assets=[asset], owner=other_user)
+    html = render(
+        "{% genstatus_statuses assets as s %}{% genstatus_badge asset s %}",
+        assets=[asset],
+        asset=asset,
+    )
+    assert 'data-gs-inflight="1"' in html

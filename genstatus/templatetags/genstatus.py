@@ -33,16 +33,25 @@ def genstatus_assets() -> SafeString:
     return badges.render_assets()
 
 
-@register.simple_tag
-def genstatus_statuses(assets: Iterable[Any]) -> badges.BadgeStatuses:
+def context_user(context: template.Context) -> Any:
+    """The user a page is rendered for: ``request.user``, else a ``user`` variable (the
+    auth context processor). None (nothing shown) when neither is there."""
+    request = context.get("request")
+    user = getattr(request, "user", None) if request is not None else None
+    return user if user is not None else context.get("user")
+
+
+@register.simple_tag(takes_context=True)
+def genstatus_statuses(context: template.Context, assets: Iterable[Any]) -> badges.BadgeStatuses:
     """Fetch the badges of a whole page in one query::
 
         {% genstatus_statuses assets as statuses %}
 
-    ``assets`` is a queryset, a list of assets or of primary keys. With assets annotated by
-    ``with_generation_status()`` the one query only counts generations in flight.
+    ``assets`` is a queryset, a list of assets or of primary keys. Only the generations
+    the page's user may see count (``Generation.objects.visible_to``): the user comes from
+    ``request.user`` (or a ``user`` context variable).
     """
-    return badges.badge_statuses(assets)
+    return badges.badge_statuses(assets, context_user(context))
 
 
 BADGE_OPTIONS = frozenset({"show_completed", "offset", "inline", "inflight"})
@@ -65,7 +74,9 @@ class BadgeNode(template.Node):
     def render(self, context: template.Context) -> str:
         statuses = self.statuses.resolve(context) if self.statuses is not None else None
         options = {name: value.resolve(context) for name, value in self.options.items()}
-        return badges.render_badge(self.asset.resolve(context), statuses, **options)
+        return badges.render_badge(
+            self.asset.resolve(context), statuses, user=context_user(context), **options
+        )
 
 
 @register.tag

@@ -57,8 +57,10 @@ def test_filter_by_uuid_asset_ids(items):
     assert "not a valid asset id" in str(bad.errors["asset"])
 
 
-def test_badges_with_uuid_keys(items, django_assert_num_queries):
+def test_badges_with_uuid_keys(items, django_assert_num_queries, django_user_model):
     from genstatus.badges import badge_statuses, render_badge
+
+    boss = django_user_model.objects.create_superuser("boss", password="pw")  # sees system jobs
 
     failed = lifecycle.create_generation(provider="sora", operation_type="x", asset=items[0])
     lifecycle.mark_failed(failed, "boom")
@@ -66,7 +68,7 @@ def test_badges_with_uuid_keys(items, django_assert_num_queries):
         provider="sora", operation_type="x", asset=items[1], source_assets=[items[0]]
     )
     with django_assert_num_queries(1):
-        statuses = badge_statuses(items)
+        statuses = badge_statuses(items, boss)
     assert statuses[items[0].pk].status.status == "failed"
     assert statuses[items[0].pk].inflight == 1
     assert statuses[items[1].pk].status.generation_id == child.pk
