@@ -64,6 +64,7 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.can_view_all = await database_sync_to_async(user.has_perm)(VIEW_ALL_PERMISSION)
+        self.user_key = str(user.pk)  # owners travel as text (see genstatus.live)
         self.assets: set[str] = set()
         self.generations: set[int] = set()
         self.panel: dict[str, str] | None = None
@@ -190,7 +191,7 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         items = event["items"]
         out = []
         for item, owner_id in zip(items, event["owners"], strict=True):
-            if not (self.can_view_all or owner_id == self.user.pk):
+            if not (self.can_view_all or owner_id == self.user_key):
                 continue
             gid = item["generation_id"]
             if not self._wanted(item):

@@ -298,7 +298,15 @@ def request_cancel(generation: Generation, *, actor: Actor = None) -> Generation
         generation.status = current
         try:
             with transaction.atomic():
-                mark_cancelled(generation, actor=actor, message="Cancelled before it started.")
+                # only while it has not started: a worker that claims it first wins, and
+                # the cancel becomes a request to the provider below
+                transition(
+                    generation,
+                    Status.CANCELLED,
+                    actor=actor,
+                    message="Cancelled before it started.",
+                    where=Q(status__in=[Status.PENDING, Status.QUEUED]),
+                )
                 if current == Status.QUEUED:  # best effort: free the provider's queue slot
                     transaction.on_commit(lambda: _provider_cancel(generation), robust=True)
             return generation

@@ -101,7 +101,8 @@ def build_event(changes: Iterable[tuple[dict[str, Any], Any]]) -> dict[str, Any]
     owners = []
     for payload, owner_id in changes:
         items.append(payload)
-        owners.append(owner_id)
+        # as text: msgpack (channels-redis) cannot carry a UUID primary key
+        owners.append(None if owner_id is None else str(owner_id))
     frame = DjangoJSONEncoder(separators=(",", ":")).encode({"type": "updates", "items": items})
     return {"type": EVENT_TYPE, "items": items, "owners": owners, "frame": frame}
 

@@ -304,3 +304,24 @@ def test_reaper_leaves_a_job_whose_heartbeat_lands_after_its_read(generation, se
     generation.refresh_from_db()
     assert result.stale == []
     assert generation.status == "processing"
+
+
+def test_cancel_of_a_job_that_starts_meanwhile_becomes_a_request(generation):
+    from unittest import mock
+
+    lifecycle.mark_queued(generation)
+    real = lifecycle._current_status
+    calls = []
+
+    def worker_claims_it_first(g):
+        status = real(g)
+        if not calls:  # right after request_cancel read "queued", a worker starts the job
+            calls.append(status)
+            Generation.objects.filter(pk=g.pk).update(status="processing")
+        return status
+
+    with mock.patch.object(lifecycle, "_current_status", worker_claims_it_first):
+        lifecycle.request_cancel(generation)
+    generation.refresh_from_db()
+    assert generation.status == "processing"  # not cancelled behind the provider's back
+    assert generation.cancel_requested_at is not None

@@ -134,5 +134,15 @@ def test_payload_has_display_data_and_no_owner(generation: Any) -> None:
     assert "owner" not in payload
     assert "owner_id" not in payload
     event = live.build_event([(payload, generation.owner_id)])
-    assert event["owners"] == [generation.owner_id]  # for scoping; never in a frame
+    assert event["owners"] == [str(generation.owner_id)]  # for scoping; never in a frame
     assert "owner" not in event["frame"]
+
+
+def test_layer_message_carries_uuid_owner_keys(generation: Any) -> None:
+    import uuid
+
+    import msgpack
+
+    owner = uuid.uuid4()
+    event = live.build_event([(live.generation_payload(generation), owner)])
+    assert msgpack.unpackb(msgpack.packb(event))["owners"] == [str(owner)]  # channels-redis
