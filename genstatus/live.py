@@ -118,6 +118,7 @@ class Publisher:
         self._thread_loop: asyncio.AbstractEventLoop | None = None
         self._home_loop: asyncio.AbstractEventLoop | None = None
         self._inflight: set[Future[Any]] = set()
+        self._scheduled_loop: asyncio.AbstractEventLoop | None = None
         self.sent_messages = 0  # layer messages sent by this process (tests, bench)
         self.failed_messages = 0
 
@@ -130,7 +131,10 @@ class Publisher:
             current = self._pending.get(key)
             if current is None or payload["version"] >= current[0]["version"]:
                 self._pending[key] = (payload, owner_id)
-            schedule = not self._scheduled
+            # a timer armed on a loop that has since stopped never fires: arm a new one
+            armed_on = self._scheduled_loop
+            dead = armed_on is None or armed_on.is_closed() or not armed_on.is_running()
+            schedule = not self._scheduled or dead
             self._scheduled = True
         if schedule:
             self._schedule()
@@ -197,6 +201,7 @@ class Publisher:
             logger.debug("genstatus: no channel layer listener here; %d change(s) dropped", dropped)
             return
         delay = max(0.0, genstatus_settings.LIVE_COALESCE)
+        self._scheduled_loop = loop
 
         def arm() -> None:
             loop.call_later(delay, self._start_flush)

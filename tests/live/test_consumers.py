@@ -158,6 +158,23 @@ async def test_panel_gets_new_rows_matching_its_filters_only(
     await communicator.disconnect()
 
 
+async def test_a_panel_filtered_by_asset_gets_no_live_rows_it_cannot_check(
+    user: Any, asset: Any, make_generation: Any
+) -> None:
+    from gallery.models import Asset
+
+    other = await sync_to_async(Asset.objects.create)(owner=user, title="other")
+    communicator = await connect(user)
+    snapshot = await subscribe(communicator, panel={"filters": {"asset": str(asset.pk)}})
+    assert snapshot["panel"] == []
+    await sync_to_async(make_generation)(asset=other, prompt="another asset")
+    assert await communicator.receive_nothing(timeout=0.5)
+    mine = await sync_to_async(make_generation)(asset=asset, prompt="this asset")
+    resync = await subscribe(communicator, panel={"filters": {"asset": str(asset.pk)}})
+    assert [item["generation_id"] for item in resync["panel"]] == [mine.pk]  # via snapshot
+    await communicator.disconnect()
+
+
 async def test_panel_resync_returns_rows_created_since_the_last_seen_id(
     user: Any, make_generation: Any
 ) -> None:
@@ -226,6 +243,8 @@ async def test_a_burst_is_coalesced_to_the_latest_version(
         ('{"type": "subscribe", "generations": [-1]}', "bad_ids"),
         ('{"type": "subscribe", "panel": {"filters": {"status": "weird"}}}', "bad_panel"),
         ('{"type": "subscribe", "panel": "yes"}', "bad_panel"),
+        ('{"type": "subscribe", "panel": {"filters": {"provider": "midjourney"}}}', "bad_panel"),
+        ('{"type": "subscribe", "panel": {"filters": {"asset": "1,%s"}}}', "bad_panel"),
         ('{"type": "subscribe", "assets": ' + json.dumps(list(range(1, 1500))) + "}", "too_many"),
         ('{"type": "ping", "pad": "' + "x" * 70_000 + '"}', "too_large"),
     ],
