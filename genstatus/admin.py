@@ -133,6 +133,31 @@ class GenerationAdmin(admin.ModelAdmin):
         (_("Lifecycle"), {"fields": LIFECYCLE_FIELDS}),
     )
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Generations are created by the host's code (``lifecycle.create_generation``), so
+        that every one has its history and its signals."""
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        """Everything: a change goes through the lifecycle (retry, cancel), never through a
+        form that would write back the whole row a worker may have moved on since."""
+        return [name for _, options in self.fieldsets for name in options["fields"]]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Nothing on the change page is editable, so nothing is written."""
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> Any:
+        no_save = {"show_save": False, "show_save_and_continue": False}
+        return super().change_view(
+            request, object_id, form_url, {**no_save, **(extra_context or {})}
+        )
+
     change_list_template = "genstatus/admin/change_list.html"
     panel_template = "genstatus/admin/panel.html"
     panel_confirm_template = "genstatus/admin/panel_confirm.html"

@@ -54,3 +54,18 @@ def test_change_page_shows_event_history_read_only(admin_client, generation):
     assert "Status change" in content
     assert "Created" in content
     assert 'name="status"' not in content  # lifecycle fields are read-only
+
+
+def test_generations_are_not_added_or_edited_through_forms(admin_client, generation):
+    assert admin_client.get(reverse("admin:genstatus_generation_add")).status_code == 403
+    url = reverse("admin:genstatus_generation_change", args=[generation.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="_save"' not in page
+    lifecycle.mark_processing(generation)  # a worker moves on while the page is open
+    admin_client.post(url, {"prompt": "edited", "status": "completed", "_save": "Save"})
+    generation.refresh_from_db()
+    assert (generation.status, generation.prompt, generation.version) == (
+        "processing",
+        "a lighthouse at dusk",
+        2,
+    )
