@@ -141,7 +141,7 @@ class GenerationAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         """Everything: a change goes through the lifecycle (retry, cancel), never through a
         form that would write back the whole row a worker may have moved on since."""
-        return [name for _, options in self.fieldsets for name in options["fields"]]
+        return [str(name) for _, options in self.fieldsets for name in options["fields"]]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         """Nothing on the change page is editable, so nothing is written."""
