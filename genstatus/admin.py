@@ -287,6 +287,8 @@ class GenerationAdmin(admin.ModelAdmin):
         unstatused = self.get_panel_filterset(without_status, base)
         counts = panel.tab_counts(
             unstatused.qs,
+            # the planner's guess for one owner's rows reflects everybody's: count them
+            owner_scoped=not request.user.has_perm(VIEW_ALL_PERMISSION),
             filtered=any(name not in ("status", "q") for name in active),
             searched=bool(active.get("q", "").strip()),
         )

@@ -246,7 +246,11 @@ def _capped_count(unordered: QuerySet[Any], cap: int, estimate: int | None) -> T
 
 
 def tab_counts(
-    queryset: QuerySet[Generation], *, filtered: bool = False, searched: bool = False
+    queryset: QuerySet[Generation],
+    *,
+    filtered: bool = False,
+    searched: bool = False,
+    owner_scoped: bool = False,
 ) -> dict[str, TabCount]:
     """Counts per tab of ``queryset`` (already scoped and filtered, except by status).
 
@@ -257,13 +261,19 @@ def tab_counts(
       query that reads the statuses of the matches;
     - filtered, many matches: every tab capped, then estimated;
     - searched, many matches (PostgreSQL's estimate): every tab is the planner's estimate,
-      because counting the matches of a common word means reading them all.
+      because counting the matches of a common word means reading them all;
+    - ``owner_scoped`` (a user who sees only their own rows): the planner's guess for one
+      owner reflects everybody's rows, so the capped sample is always read first.
     """
     unordered = queryset.order_by()
     whole: int | None = None
-    if filtered or searched:
+    if filtered or searched or owner_scoped:
         estimate = whole = planner_estimate(unordered)
-        many = estimate is not None and estimate > COUNT_CAP * (1 if searched else ESTIMATE_FACTOR)
+        many = (
+            not owner_scoped
+            and estimate is not None
+            and estimate > COUNT_CAP * (1 if searched else ESTIMATE_FACTOR)
+        )
         if not many:
             sample = list(unordered.values_list("status", flat=True)[: COUNT_CAP + 1])
             if len(sample) <= COUNT_CAP:

@@ -646,3 +646,25 @@ def test_changelist_actions_are_scoped_to_visible_rows(client, staff, make_gener
     response = changelist_action(client, "cancel_selected", [theirs.pk])
     assert f'name="ids" value="{theirs.pk}"' not in response.content.decode()
     assert "0 generations will be cancelled" in response.content.decode()
+
+
+def test_a_user_without_view_all_gets_exact_counts_of_their_own_rows(
+    client, staff, make_generation, other_user, monkeypatch
+):
+    from genstatus import panel
+
+    make_generation(owner=staff)
+    lifecycle.mark_failed(make_generation(owner=staff), "x")
+    for _ in range(3):
+        make_generation(owner=other_user)
+    # a big table: the planner guesses from everybody's rows, never shown to this user
+    monkeypatch.setattr(panel, "planner_estimate", lambda queryset: 50_000)
+    monkeypatch.setattr(panel, "planner_estimates", lambda querysets: [50_000] * len(querysets))
+    client.force_login(staff)
+    tabs = get(client).context["tabs"]
+    assert {t["slug"]: str(t["count"]) for t in tabs} == {
+        "all": "2",
+        "active": "1",
+        "failed": "1",
+        "completed": "0",
+    }
