@@ -521,9 +521,9 @@ class GenerationAdmin(admin.ModelAdmin):
     ) -> HttpResponse:
         """The "Are you sure?" page of a bulk retry or cancel."""
         generations = list(queryset.select_related("retried_as")[:MAX_BULK_IDS])
-        eligible = [
-            g for g in generations if (panel.can_retry(g) if action == "retry" else g.is_active)
-        ]
+        eligible = {
+            g.pk for g in generations if (panel.can_retry(g) if action == "retry" else g.is_active)
+        }
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -531,7 +531,7 @@ class GenerationAdmin(admin.ModelAdmin):
             "action": action,
             "action_label": _("Retry") if action == "retry" else _("Cancel"),
             "generations": [
-                {"generation": g, "display": status_display(g.status), "eligible": g in eligible}
+                {"generation": g, "display": status_display(g.status), "eligible": g.pk in eligible}
                 for g in generations
             ],
             "eligible_count": len(eligible),

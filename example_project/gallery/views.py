@@ -10,7 +10,6 @@ from genstatus.mapping import (
     assets_with_active_generations,
     assets_with_failed_generations,
     assets_with_status,
-    with_generation_status,
 )
 
 FILTERS = {
@@ -58,8 +57,6 @@ def gallery(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = get_object_or_404(
-        with_generation_status(Asset.objects.filter(owner=request.user)), pk=pk
-    )
+    asset = get_object_or_404(Asset.objects.filter(owner=request.user), pk=pk)
     generations = asset.genstatus_generations.order_by("-created_at", "-id")[:20]
     return render(request, "gallery/asset.html", {"asset": asset, "generations": generations})
