@@ -192,6 +192,29 @@ function applyBadge(badge, change) {
   return true;
 }
 
+// The snapshot says an asset has no generation (visible to this user) any more, e.g. its
+// job completed into another asset: an active badge there would otherwise spin forever.
+// Only active badges are cleared, so a snapshot older than a newer update cannot hide a
+// finished one; an active one it hides by mistake comes back with the next snapshot.
+function clearBadges(assetId) {
+  const selector = `[data-gs-badge][data-gs-asset="${CSS.escape(String(assetId))}"]`;
+  for (const badge of document.querySelectorAll(selector)) {
+    if (!ACTIVE.has(badge.dataset.gsStatus)) continue;
+    // generation and version stay: a late update of the same generation is not newer
+    badge.dataset.gsStatus = "";
+    badge.dataset.gsProgress = "";
+    swapClasses(badge, ["gs-badge--", "gs-status--"], ["gs-badge--none"]);
+    badge.querySelector(":scope > svg, :scope > .gs-icon")?.remove();
+    const progress = badge.querySelector("[data-gs-progress-text]");
+    if (progress) {
+      progress.textContent = "";
+      progress.hidden = true;
+    }
+    badge.title = "";
+    badge.hidden = true;
+  }
+}
+
 function applyRow(row, change) {
   if (Number(row.dataset.gsGeneration) !== change.generationId) return false;
   if (change.version <= (Number(row.dataset.gsVersion) || 0)) return false;
@@ -361,7 +384,10 @@ function onMessage(event) {
   if (message.type === "hello") {
     state.display = message.display || {};
   } else if (message.type === "snapshot") {
-    for (const item of Object.values(message.assets || {})) applyChange(item, { panelRow: false });
+    for (const [assetId, item] of Object.entries(message.assets || {})) {
+      if (item) applyChange(item, { panelRow: false });
+      else clearBadges(assetId);
+    }
     for (const item of Object.values(message.generations || {})) applyChange(item, { panelRow: false });
     for (const item of message.panel || []) applyChange(item, { panelRow: true });
     state.synced += 1;
