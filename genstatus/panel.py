@@ -26,15 +26,16 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Q, QuerySet
-from django.template.loader import get_template, render_to_string
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import conditional_escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from genstatus import lifecycle
+from genstatus.badges import icon_svg  # noqa: F401 - the one icon reader, used by admin.py
 from genstatus.exceptions import InvalidTransition, RetryLimitReached
 from genstatus.models import Generation
 from genstatus.states import ACTIVE, GROUPS, RETRYABLE, TERMINAL
@@ -307,12 +308,6 @@ def tab_counts(
 # Row presentation ----------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def icon_svg(name: str) -> SafeString:
-    """The inline SVG of ``templates/genstatus/icons/<name>.svg``, read once."""
-    return mark_safe(render_to_string(f"genstatus/icons/{name}.svg").strip())
-
-
 def timestamp(value: datetime) -> dict[str, str]:
     """ISO 8601 for ``<time datetime>`` and a readable UTC text for the hover title."""
     utc = value.astimezone(UTC)
@@ -409,7 +404,6 @@ def _row_labels(language: str | None) -> dict[str, str]:
 
 def _clear_caches(**kwargs: Any) -> None:
     if kwargs.get("setting") in {"TEMPLATES", "INSTALLED_APPS", "LANGUAGE_CODE", "LANGUAGES"}:
-        icon_svg.cache_clear()
         default_row_template_in_use.cache_clear()
         _row_labels.cache_clear()
         _ago_texts.cache_clear()

@@ -247,7 +247,7 @@ def _fail_quietly(generation: Generation, message: str, code: str) -> None:
     from genstatus import lifecycle
 
     try:
-        lifecycle.mark_failed(generation, message, code=code[:100])
+        lifecycle.mark_failed(generation, message, code=code[: lifecycle.ERROR_CODE_MAX_LENGTH])
     except InvalidTransition:  # it finished meanwhile (e.g. cancelled): nothing to fail
         logger.info(
             "genstatus: generation %s finished before its failure was recorded", generation.pk

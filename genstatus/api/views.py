@@ -33,9 +33,10 @@ from genstatus.api.serializers import (
 )
 from genstatus.exceptions import InvalidTransition
 from genstatus.filters import GenerationFilterSet
+from genstatus.live import display_dict
 from genstatus.mapping import statuses_for_assets
 from genstatus.models import Generation, GenerationEvent
-from genstatus.states import Status, status_display
+from genstatus.states import Status
 
 
 class Conflict(APIException):
@@ -220,15 +221,8 @@ class AssetStatusesView(APIView):
         return Response(
             {
                 "statuses": {
-                    str(pk): {**status.as_dict(), "status_display": _display(status.status)}
+                    str(pk): {**status.as_dict(), "status_display": display_dict(status.status)}
                     for pk, status in statuses.items()
                 }
             }
         )
-
-
-def _display(status: str) -> dict[str, Any]:
-    """The badge's look, so a polling client can redraw icon and colour by itself."""
-    data = status_display(status).as_dict()
-    data.pop("status")
-    return data
