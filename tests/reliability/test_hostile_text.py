@@ -276,18 +276,19 @@ def test_admin_changelist_change_pages_and_browsable_api(
 
     for generation in hostile:
         page.goto(f"{live_server.url}{ADMIN}{generation.pk}/change/")
-        assert page.locator("#id_prompt").input_value() == html_text(generation.prompt)
-        # an <input>'s value drops line breaks (HTML's value sanitisation)
-        assert page.locator("#id_provider").input_value() == re.sub(
-            r"[\r\n]", "", generation.provider
-        )
-        error_text = page.locator(".field-error_message .readonly").text_content()
-        assert re.sub(r"\s", "", error_text) == re.sub(r"\s", "", generation.error_message)
+        # read-only (changes go through the lifecycle): the values show as text
+        for name, value in (
+            ("prompt", generation.prompt),
+            ("provider", generation.provider),
+            ("error_message", generation.error_message),
+        ):
+            shown = page.locator(f".field-{name} .readonly").text_content()
+            assert re.sub(r"\s", "", shown) == re.sub(r"\s", "", value)
         found.check(page, f"the change page of #{generation.pk}")
-    # usable: the last change page still saves
-    page.locator("input[name=_save]").click()
+    # usable: the breadcrumb still leads back to the changelist
+    page.locator(".breadcrumbs a", has_text="Generations").first.click()
     page.wait_for_url(f"**{ADMIN}")
-    found.check(page, "the changelist after a save")
+    found.check(page, "the changelist after the change pages")
 
     page.goto(f"{live_server.url}/api/genstatus/generations/?page_size=200")
     body = page.locator("pre").last.text_content()
