@@ -63,6 +63,11 @@ _ROW_FIELDS = ("id", "status", "version", "progress", "error_message")
 _LENGTH = re.compile(r"^-?\d+(\.\d+)?(px|rem|em|%)?$")
 
 
+# Who a page of badges is for: nobody, everybody (view_all_generations) or one owner.
+NOBODY: Any = object()
+EVERYBODY: Any = object()
+
+
 @dataclass(frozen=True)
 class BadgeData:
     """What one card's badges show: its newest generation (or None) and the in-flight count
@@ -76,9 +81,12 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
     """``{asset_pk: BadgeData}`` for every asset of a page, including those without a
     generation; what ``{% genstatus_statuses assets as statuses %}`` puts in the context."""
 
-    def __init__(self, rows: dict[Any, Row | None], counts: dict[Any, int]) -> None:
+    def __init__(
+        self, rows: dict[Any, Row | None], counts: dict[Any, int], scope: Any = None
+    ) -> None:
         self._rows = rows
         self._counts = counts
+        self.scope = NOBODY if scope is None else scope  # whose generations were read
         # resolved once per page rather than once per card
         self.show_completed = genstatus_settings.SHOW_COMPLETED
         self.language = get_language()
@@ -139,11 +147,6 @@ def _annotated_row(asset: Any) -> Row | None:
     )
 
 
-# Who a page of badges is for: nobody, everybody (view_all_generations) or one owner.
-NOBODY: Any = object()
-EVERYBODY: Any = object()
-
-
 def visibility(user: Any) -> Any:
     """The badge scope of ``user``, by the rule of ``Generation.objects.visible_to``: the
     user's own generations, all of them with ``view_all_generations``, none when
@@ -177,7 +180,7 @@ def _fetch(keys: set[Any], scope: Any) -> BadgeStatuses:
     asset_model = apps.get_model(genstatus_settings.ASSET_MODEL)
     pk_field = asset_model._meta.pk
     if not keys or scope is NOBODY:  # nothing to show: hidden badges, no query
-        return BadgeStatuses(dict.fromkeys(pk_field.to_python(key) for key in keys), {})
+        return BadgeStatuses(dict.fromkeys(pk_field.to_python(key) for key in keys), {}, scope)
     connection = connections[router.db_for_read(asset_model)]
     params = [pk_field.get_db_prep_value(pk_field.to_python(key), connection) for key in keys]
     owner = [] if scope is EVERYBODY else [scope]
@@ -192,7 +195,7 @@ def _fetch(keys: set[Any], scope: Any) -> BadgeStatuses:
             counts[pk] = count
     for key in keys:  # a deleted asset: a hidden badge
         rows.setdefault(pk_field.to_python(key), None)
-    return BadgeStatuses(rows, counts)
+    return BadgeStatuses(rows, counts, scope)
 
 
 def _column(model: type[Model], field_name: str) -> str:
@@ -230,12 +233,13 @@ def _fetch_sql(alias: str, count: int, *, scoped: bool) -> str:
 def _lookup(
     asset: Any, statuses: Mapping[Any, Any] | None, user: Any
 ) -> tuple[Row | None, int | None]:
-    """The batch entry, else the annotations, else one query for ``user`` (the fallback)."""
+    """The batch entry, else the annotations, else one query for ``user`` (the fallback;
+    an asset missing from a batch is read for the batch's own user)."""
     if isinstance(statuses, BadgeStatuses):
         try:
             return statuses.row(asset)
         except KeyError:
-            pass
+            return _fetch({asset_pk(asset)}, statuses.scope).row(asset)
     elif statuses is not None:  # a statuses_for_assets() dict: {pk: AssetStatus}
         entry = statuses.get(asset_pk(asset))
         if entry is None and _is_annotated(asset):

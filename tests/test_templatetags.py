@@ -352,3 +352,13 @@ def test_inflight_counts_only_visible_generations(asset, make_generation, other_
         asset=asset,
     )
     assert 'data-gs-inflight="1"' in html
+
+
+def test_an_asset_missing_from_the_batch_is_read_for_the_batchs_user(
+    asset, make_generation, other_user
+):
+    stray = Asset.objects.create(owner=other_user, title="not in the batch")
+    make_generation(asset=stray, owner=other_user)
+    statuses = badges.badge_statuses([asset], PAGE_USER[0])
+    html = render("{% genstatus_badge stray s %}", stray=stray, s=statuses, user=other_user)
+    assert "gs-badge--none" in html  # the batch's user (owner) may not see it

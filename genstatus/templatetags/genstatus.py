@@ -74,9 +74,9 @@ class BadgeNode(template.Node):
     def render(self, context: template.Context) -> str:
         statuses = self.statuses.resolve(context) if self.statuses is not None else None
         options = {name: value.resolve(context) for name, value in self.options.items()}
-        return badges.render_badge(
-            self.asset.resolve(context), statuses, user=context_user(context), **options
-        )
+        # a page's batch knows its user already; only the one-query fallback needs it
+        user = None if isinstance(statuses, badges.BadgeStatuses) else context_user(context)
+        return badges.render_badge(self.asset.resolve(context), statuses, user=user, **options)
 
 
 @register.tag
