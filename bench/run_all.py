@@ -56,7 +56,8 @@ def machine() -> list[str]:
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         f"- CPU: {cpu}, {os.cpu_count()} cores",
         f"- Python {platform.python_version()}, Django {django.get_version()}",
-        f"- {version_of(['psql', '--version'])}; {version_of(['redis-server', '--version'])[:40]}",
+        f"- {version_of(['psql', '--version'])}; "
+        f"{' '.join(version_of(['redis-server', '--version']).split()[:3])}",
     ]
 
 
