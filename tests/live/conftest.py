@@ -143,7 +143,12 @@ def require_shared_database() -> None:
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         name = settings.DATABASES["default"]["NAME"]
         if not name or "memory" in str(name):
-            pytest.skip("daphne needs a shared database: PostgreSQL or a file SQLite")
+            # every user of this is marked `postgres`, so the tiers never get here: reaching
+            # it means a test lost its marker, which must fail loudly, not skip
+            pytest.fail(
+                "daphne runs in another process and needs a shared database: run this test "
+                "with GENSTATUS_DB=postgres (or a file SQLite via GENSTATUS_SQLITE_TEST_NAME)"
+            )
 
 
 @pytest.fixture
