@@ -95,6 +95,11 @@ def check_numbers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         ("API_MAX_BATCH", 1),
     ):
         errors += _check_number(name, minimum)
+    if (
+        getattr(settings, "GENSTATUS_QUEUED_STALE_AFTER", DEFAULTS["QUEUED_STALE_AFTER"])
+        is not None
+    ):
+        errors += _check_number("QUEUED_STALE_AFTER", 1)
     return errors
 
 

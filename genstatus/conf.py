@@ -9,6 +9,7 @@ Setting                        Meaning                                         D
 GENSTATUS_ASSET_MODEL          "app_label.Model" of the host's asset model     (required)
 GENSTATUS_MAX_RETRIES          how many times one job may be retried           3
 GENSTATUS_STALE_AFTER          processing with an older heartbeat is stale     600 s
+GENSTATUS_QUEUED_STALE_AFTER   pending/queued for longer is lost (None: off)   3600 s
 GENSTATUS_CANCEL_GRACE         wait for a provider to confirm a cancel         60 s
 GENSTATUS_PROVIDERS            {"name": "dotted.path.ProviderClass" or None}   {}
 GENSTATUS_OPERATION_TYPES      extra operation types [(value, label), ...]     []
@@ -43,6 +44,7 @@ DEFAULTS: dict[str, Any] = {
     "ASSET_MODEL": "",
     "MAX_RETRIES": 3,
     "STALE_AFTER": timedelta(minutes=10),
+    "QUEUED_STALE_AFTER": timedelta(hours=1),
     "CANCEL_GRACE": timedelta(seconds=60),
     "PROVIDERS": {},
     "OPERATION_TYPES": [],
@@ -81,6 +83,13 @@ class GenstatusSettings:
     @property
     def STALE_AFTER(self) -> timedelta:
         return _as_timedelta(self.get("STALE_AFTER"))
+
+    @property
+    def QUEUED_STALE_AFTER(self) -> timedelta | None:
+        """How long a generation may stay pending or queued before the reaper fails it as
+        lost; None turns that off."""
+        value = self.get("QUEUED_STALE_AFTER")
+        return None if value is None else _as_timedelta(value)
 
     @property
     def CANCEL_GRACE(self) -> timedelta:

@@ -305,11 +305,17 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
                     "display": live.display_dict(status.status),
                 }
         generation_items: dict[str, Any] = {str(g): None for g in generations}
-        for generation in visible.filter(pk__in=generations):
+        # retried_as: a row that was retried while this browser was away loses its button
+        for generation in visible.filter(pk__in=generations).select_related("retried_as"):
             generation_items[str(generation.pk)] = live.generation_payload(generation)
         panel_items = []
         if panel is not None:
-            query = _panel_queryset(visible, panel).filter(pk__gt=since).newest_first()
+            query = (
+                _panel_queryset(visible, panel)
+                .filter(pk__gt=since)
+                .select_related("retried_as")
+                .newest_first()
+            )
             panel_items = [
                 live.generation_payload(g, "created") for g in query[: self.panel_snapshot_limit]
             ]

@@ -378,20 +378,16 @@ def _confirm_cancel(generation: Generation, actor: Actor) -> None:
 def retry(generation: Generation, *, actor: Actor = None) -> Generation:
     """Create a new attempt of a failed or cancelled generation and return it.
 
-    The original never changes status; it gets a "retried" event and its ``retried_as``
-    points to the new attempt. ``retry_of`` is unique, so two concurrent retries cannot
-    both succeed: the loser gets ``InvalidTransition``. After commit the attempt is
-    submitted to its provider class, if one is configured (``providers.submit``).
+    The original never changes status; it gets a "retried" event, a version bump (one
+    conditional UPDATE, like ``transition()``), ``generation_status_changed`` with
+    ``kind="retried"`` after commit, and its ``retried_as`` points to the new attempt.
+    ``retry_of`` is unique, so two concurrent retries cannot both succeed: the loser gets
+    ``InvalidTransition``. After commit the attempt is submitted to its provider class, if
+    one is configured (``providers.submit``).
     """
     generation.refresh_from_db()
     if generation.status not in RETRYABLE:
-        raise InvalidTransition(
-            f"Generation {generation.pk} is {generation.status}; only failed or cancelled "
-            "generations can be retried.",
-            generation_id=generation.pk,
-            status=generation.status,
-            requested="retry",
-        )
+        _refuse_retry(generation, generation.status)
     existing = Generation.objects.filter(retry_of=generation).values_list("pk", flat=True).first()
     if existing is not None:
         _refuse_retried(generation, existing)
@@ -404,8 +400,21 @@ def retry(generation: Generation, *, actor: Actor = None) -> Generation:
             status=generation.status,
             requested="retry",
         )
+    status = generation.status
     try:
         with transaction.atomic():
+            now = timezone.now()
+            # Terminal rows never change status, but the original's row shows "retried as
+            # #N" from now on: a visible change, so its version moves. The UPDATE also locks
+            # the row, so a concurrent retry waits here and then finds the attempt below.
+            if not Generation.objects.filter(pk=generation.pk, status__in=RETRYABLE).update(
+                version=F("version") + 1, updated_at=now
+            ):
+                _refuse_retry(generation, _current_status(generation))
+            winner = Generation.objects.filter(retry_of=generation).values_list("pk", flat=True)
+            if (existing := winner.first()) is not None:
+                _refuse_retried(generation, existing)
+            generation.refresh_from_db(fields=["version", "updated_at"])
             attempt = create_generation(
                 provider=generation.provider,
                 operation_type=generation.operation_type,
@@ -417,21 +426,43 @@ def retry(generation: Generation, *, actor: Actor = None) -> Generation:
                 actor=actor,
                 retry_of=generation,
             )
+            generation.retried_as = attempt  # cached: the live message carries its id
+            actor = _actor_or_none(actor)
             GenerationEvent.objects.create(
                 generation=generation,
                 kind=GenerationEvent.Kind.RETRIED,
-                from_status=generation.status,
-                to_status=generation.status,
-                actor=_actor_or_none(actor),
+                from_status=status,
+                to_status=status,
+                actor=actor,
                 message=f"Retried as #{attempt.pk}",
+                created_at=now,
             )
-    except IntegrityError:
+            _send_on_commit(
+                signals.generation_status_changed,
+                generation=copy.copy(generation),
+                old=status,
+                new=status,
+                actor=actor,
+                kind=GenerationEvent.Kind.RETRIED.value,
+            )
+    except IntegrityError:  # the unique retry_of: also refuses attempts made outside retry()
+        generation.refresh_from_db()
         winner = Generation.objects.filter(retry_of=generation).values_list("pk", flat=True)
         _refuse_retried(generation, winner.first())
     from genstatus import providers  # providers call back into this module
 
     providers.submit_on_commit(attempt)
     return attempt
+
+
+def _refuse_retry(generation: Generation, current: str) -> None:
+    raise InvalidTransition(
+        f"Generation {generation.pk} is {current}; only failed or cancelled "
+        "generations can be retried.",
+        generation_id=generation.pk,
+        status=current,
+        requested="retry",
+    )
 
 
 def _refuse_retried(generation: Generation, attempt_id: object) -> None:

@@ -72,6 +72,16 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _retried_as_id(generation: Any) -> Any:
+    """The id of the attempt that retried ``generation`` when it is already loaded (set by
+    ``lifecycle.retry``, or ``select_related("retried_as")``), else None: never a query."""
+    descriptor = getattr(type(generation), "retried_as", None)
+    if descriptor is None or not descriptor.is_cached(generation):
+        return None
+    attempt = descriptor.related.get_cached_value(generation)
+    return None if attempt is None else _json_id(attempt.pk)
+
+
 def generation_payload(generation: Any, kind: str = "") -> dict[str, Any]:
     """The wire form of one generation: what a badge or a panel row needs, and no owner."""
     return {
@@ -89,6 +99,7 @@ def generation_payload(generation: Any, kind: str = "") -> dict[str, Any]:
         "prompt": (generation.prompt or "")[:PROMPT_MAX],
         "retry_count": generation.retry_count,
         "cancel_requested": generation.cancel_requested_at is not None,
+        "retried_as": _retried_as_id(generation),
         "kind": kind,
         "display": display_dict(generation.status),
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -25,7 +25,8 @@ from genstatus.states import Status
 
 logger = logging.getLogger("genstatus")
 
-STALE = "stale"  # error code of a generation failed by the reaper
+STALE = "stale"  # error code of a processing generation failed by the reaper
+LOST = "lost"  # error code of a pending or queued generation failed by the reaper
 _REAP_CHUNK = 500
 
 
@@ -33,9 +34,11 @@ _REAP_CHUNK = 500
 class ReapResult:
     stale: list[int] = field(default_factory=list)  # failed with code "stale"
     cancelled: list[int] = field(default_factory=list)  # cancel requests past the grace
+    lost: list[int] = field(default_factory=list)  # failed with code "lost"
+    dry_run: bool = False  # the lists name what a real run would change
 
     def as_dict(self) -> dict[str, list[int]]:
-        return asdict(self)
+        return {"stale": self.stale, "cancelled": self.cancelled, "lost": self.lost}
 
 
 @dataclass
@@ -52,55 +55,85 @@ class PruneResult:
         return {"completed": self.completed, "failed": self.failed}
 
 
-def reap(*, now: datetime | None = None) -> ReapResult:
-    """Finish processing generations that will never finish by themselves.
+def reap(
+    *, now: datetime | None = None, dry_run: bool = False, batch_size: int = _REAP_CHUNK
+) -> ReapResult:
+    """Finish generations that will never finish by themselves.
 
     - a cancel request older than ``GENSTATUS_CANCEL_GRACE`` → cancelled;
-    - a heartbeat older than ``GENSTATUS_STALE_AFTER`` → failed with code ``stale``.
+    - a heartbeat older than ``GENSTATUS_STALE_AFTER`` → failed with code ``stale``;
+    - pending or queued for longer than ``GENSTATUS_QUEUED_STALE_AFTER`` (counted from
+      ``updated_at``, which every transition sets: when it entered that state) → failed
+      with code ``lost`` (its task was never run, e.g. dropped by a worker restart).
 
-    Each row changes through the lifecycle's conditional UPDATE, so a completion that
-    arrives while the reaper runs wins and the row is skipped.
+    Each row changes through the lifecycle's conditional UPDATE, which re-checks the
+    condition, so a completion, a heartbeat or a worker claiming a lost job that arrives
+    while the reaper runs wins and the row is skipped. Rows are read ``batch_size`` at a
+    time; ``dry_run`` only lists what a real run would change.
     """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, not {batch_size}.")
     now = now or timezone.now()
-    result = ReapResult()
+    result = ReapResult(dry_run=dry_run)
+    rows = partial(_chunked, batch_size=batch_size)
     grace = genstatus_settings.CANCEL_GRACE
     overdue = Generation.objects.filter(
         status=Status.PROCESSING, cancel_requested_at__lt=now - grace
     )
-    for generation in _chunked(overdue):
+    for generation in rows(overdue):
         message = f"Cancelled: the provider did not confirm within {_human(grace)} of the request."
-        if _apply(partial(lifecycle.mark_cancelled, generation, message=message)):
+        if dry_run or _apply(partial(lifecycle.mark_cancelled, generation, message=message)):
             result.cancelled.append(generation.pk)
 
     stale_after = genstatus_settings.STALE_AFTER
     cutoff = now - stale_after
     still_stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     stale = Generation.objects.filter(status=Status.PROCESSING).filter(still_stale)
-    for generation in _chunked(stale):
+    if dry_run:  # a real run has cancelled these first
+        stale = stale.exclude(pk__in=result.cancelled)
+    for generation in rows(stale):
         message = (
             f"No heartbeat for more than {_human(stale_after)}: the worker running this "
             "job stopped."
         )
         # the UPDATE re-checks staleness: a heartbeat that lands after the read wins
         fail = partial(lifecycle.mark_failed, generation, message, code=STALE, where=still_stale)
-        if _apply(fail):
+        if dry_run or _apply(fail):
             result.stale.append(generation.pk)
-    if result.stale or result.cancelled:
+
+    queued_after = genstatus_settings.QUEUED_STALE_AFTER
+    if queued_after is not None:
+        still_lost = Q(
+            status__in=[Status.PENDING, Status.QUEUED], updated_at__lt=now - queued_after
+        )
+        for generation in rows(Generation.objects.filter(still_lost)):
+            message = (
+                f"Still {generation.status} after more than {_human(queued_after)}: the job "
+                "was lost before it started (e.g. a worker restart dropped its task)."
+            )
+            # the UPDATE re-checks: a worker that claims or queues it after the read wins
+            fail = partial(lifecycle.mark_failed, generation, message, code=LOST, where=still_lost)
+            if dry_run or _apply(fail):
+                result.lost.append(generation.pk)
+
+    if (result.stale or result.cancelled or result.lost) and not dry_run:
         logger.info(
-            "genstatus: reaped %d stale and %d overdue cancels",
+            "genstatus: reaped %d stale, %d lost and %d overdue cancels",
             len(result.stale),
+            len(result.lost),
             len(result.cancelled),
         )
     return result
 
 
-def _chunked(queryset: QuerySet[Generation]) -> Iterator[Generation]:
-    """The rows in pk order, read in chunks before any of them is changed."""
+def _chunked(queryset: QuerySet[Generation], batch_size: int = _REAP_CHUNK) -> Iterator[Generation]:
+    """The rows in pk order, read ``batch_size`` at a time; each chunk is read before any
+    of its rows is changed."""
     last = 0
     while True:
-        chunk = list(queryset.filter(pk__gt=last).order_by("pk")[:_REAP_CHUNK])
+        chunk = list(queryset.filter(pk__gt=last).order_by("pk")[:batch_size])
         yield from chunk
-        if len(chunk) < _REAP_CHUNK:
+        if len(chunk) < batch_size:
             return
         last = chunk[-1].pk
 

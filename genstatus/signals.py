@@ -13,8 +13,10 @@ from django.dispatch import Signal
 # Arguments: sender=Generation, generation, actor (user or None).
 generation_created = Signal()
 
-# A generation's lifecycle changed: a status transition, or a cancel request on a
-# processing generation (old == new == "processing", kind="cancel_requested").
+# A generation's lifecycle changed: a status transition, a cancel request on a
+# processing generation (old == new == "processing", kind="cancel_requested"), or a
+# retry of a failed or cancelled one (old == new, kind="retried"; the new attempt is
+# ``generation.retried_as`` and gets its own generation_created).
 # Arguments: sender=Generation, generation, old, new, actor (user or None), kind (str).
 generation_status_changed = Signal()
 

@@ -111,9 +111,9 @@ def run_generation(generation_id: int) -> str:
 
 
 @task()
-def reap() -> dict[str, list[int]]:
-    """``maintenance.reap()`` as a task: fail stale jobs, finish overdue cancels."""
-    return maintenance.reap().as_dict()
+def reap(dry_run: bool = False) -> dict[str, list[int]]:
+    """``maintenance.reap()`` as a task: fail stale and lost jobs, finish overdue cancels."""
+    return maintenance.reap(dry_run=dry_run).as_dict()
 
 
 @task()

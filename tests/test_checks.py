@@ -33,6 +33,8 @@ def test_configured_project_passes():
         ({"GENSTATUS_MAX_RETRIES": -1}, ["genstatus.E004"]),
         ({"GENSTATUS_STALE_AFTER": "soon"}, ["genstatus.E004"]),
         ({"GENSTATUS_STALE_AFTER": timedelta(seconds=0)}, ["genstatus.E004"]),
+        ({"GENSTATUS_QUEUED_STALE_AFTER": 0}, ["genstatus.E004"]),
+        ({"GENSTATUS_QUEUED_STALE_AFTER": "an hour"}, ["genstatus.E004"]),
         ({"GENSTATUS_OPERATION_TYPES": ["upscale"]}, ["genstatus.E005"]),
         ({"GENSTATUS_PROVIDERS": ["pixverse"]}, ["genstatus.E006"]),
         ({"GENSTATUS_PROVIDERS": {"pixverse": "nowhere.Provider"}}, ["genstatus.E007"]),
@@ -41,6 +43,10 @@ def test_configured_project_passes():
 )
 def test_misconfiguration_is_reported_with_its_id(settings, expected):
     assert genstatus_ids(**settings) == expected
+
+
+def test_queued_stale_after_none_turns_the_lost_job_reaper_off():
+    assert genstatus_ids(GENSTATUS_QUEUED_STALE_AFTER=None) == []
 
 
 def test_live_off_needs_no_channel_layer():
@@ -52,6 +58,7 @@ def test_valid_extra_settings_pass():
         genstatus_ids(
             GENSTATUS_OPERATION_TYPES=[("upscale", "Upscale")],
             GENSTATUS_STALE_AFTER=timedelta(minutes=5),
+            GENSTATUS_QUEUED_STALE_AFTER=timedelta(hours=2),
             GENSTATUS_OPEN_ASSET_URL="django.urls.reverse",
         )
         == []

@@ -198,10 +198,10 @@ def test_retry_creates_a_new_attempt_and_leaves_the_original(generation, user, s
         generation
     )
     generation.refresh_from_db()
-    before = (generation.status, generation.version, generation.updated_at)
+    before = (generation.status, generation.finished_at, generation.error_message)
     attempt = lifecycle.retry(generation, actor=user)
     generation.refresh_from_db()
-    assert (generation.status, generation.version, generation.updated_at) == before
+    assert (generation.status, generation.finished_at, generation.error_message) == before
     assert attempt.retry_of == generation
     assert generation.retried_as == attempt
     assert attempt.retry_count == 1
@@ -214,6 +214,35 @@ def test_retry_creates_a_new_attempt_and_leaves_the_original(generation, user, s
     )
     assert generation.events.latest("id").message == f"Retried as #{attempt.pk}"
     assert attempt.events.get().message == f"Retry of #{generation.pk}"
+
+
+@pytest.mark.parametrize("status", ["failed", "cancelled"])
+def test_retry_bumps_the_originals_version_once_with_a_retried_event(generation, user, status):
+    put_in(generation, status)
+    version, updated_at = generation.version, generation.updated_at
+    lifecycle.retry(generation, actor=user)
+    assert generation.version == version + 1  # the instance passed in is refreshed
+    generation.refresh_from_db()
+    assert generation.version == version + 1
+    assert generation.updated_at > updated_at
+    event = generation.events.latest("id")
+    assert (event.kind, event.from_status, event.to_status, event.actor) == (
+        "retried",
+        status,
+        status,
+        user,
+    )
+
+
+def test_a_refused_retry_leaves_the_originals_version(generation):
+    lifecycle.mark_failed(generation, "boom")
+    lifecycle.retry(generation)
+    generation.refresh_from_db()
+    version = generation.version
+    with pytest.raises(InvalidTransition, match="already retried"):
+        lifecycle.retry(generation)
+    generation.refresh_from_db()
+    assert generation.version == version
 
 
 @pytest.mark.parametrize("status", ["pending", "queued", "processing", "completed"])

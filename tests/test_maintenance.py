@@ -69,12 +69,12 @@ def test_progress_counts_as_a_heartbeat(processing, settings, clock, monkeypatch
 
 
 @pytest.mark.parametrize("status", ["pending", "queued", "completed", "failed", "cancelled"])
-def test_only_processing_jobs_are_reaped(make_generation, status, clock):
+def test_only_processing_jobs_are_reaped_for_their_heartbeat(make_generation, status, clock):
     generation = make_generation()
     Generation.objects.filter(pk=generation.pk).update(
         status=status, heartbeat_at=clock - timedelta(days=1)
     )
-    assert reap(now=clock).as_dict() == {"stale": [], "cancelled": []}
+    assert reap(now=clock).as_dict() == {"stale": [], "cancelled": [], "lost": []}
     generation.refresh_from_db()
     assert generation.status == status
 
@@ -100,7 +100,11 @@ def test_a_cancel_past_grace_wins_over_stale(processing, settings, clock):
     settings.GENSTATUS_STALE_AFTER = 60
     generation = processing()
     lifecycle.request_cancel(generation)
-    assert reap(now=clock + 10 * MINUTE).as_dict() == {"stale": [], "cancelled": [generation.pk]}
+    assert reap(now=clock + 10 * MINUTE).as_dict() == {
+        "stale": [],
+        "cancelled": [generation.pk],
+        "lost": [],
+    }
 
 
 def test_a_completion_that_arrives_before_the_reaper_wins(processing, settings, clock):
@@ -139,8 +143,159 @@ def test_reap_command_reports_what_it_did(processing, settings):
     out = StringIO()
     call_command("genstatus_reap", stdout=out)
     assert out.getvalue().strip() == (
-        f"Failed 1 stale generation(s): #{generation.pk}. Cancelled 0 past the grace period: none."
+        f"Failed 1 stale generation(s): #{generation.pk}. Cancelled 0 past the grace period: "
+        "none. Failed 0 lost pending or queued generation(s): none."
     )
+
+
+# Lost jobs: pending or queued for longer than GENSTATUS_QUEUED_STALE_AFTER
+
+
+@pytest.fixture
+def waiting(make_generation):
+    """A generation left pending or queued (its task dropped by a worker restart)."""
+
+    def make(status="pending", **kwargs):
+        generation = make_generation(**kwargs)
+        if status == "queued":
+            lifecycle.mark_queued(generation, provider_job_id="job-1")
+        return generation
+
+    return make
+
+
+@pytest.mark.parametrize("status", ["pending", "queued"])
+def test_a_job_waiting_past_queued_stale_after_is_failed_lost(waiting, settings, clock, status):
+    settings.GENSTATUS_QUEUED_STALE_AFTER = 60 * 60
+    generation = waiting(status)
+    assert reap(now=clock + 59 * MINUTE).lost == []
+    assert reap(now=clock + 61 * MINUTE).as_dict() == {
+        "stale": [],
+        "cancelled": [],
+        "lost": [generation.pk],
+    }
+    generation.refresh_from_db()
+    assert (generation.status, generation.error_code) == ("failed", "lost")
+    assert generation.error_message == (
+        f"Still {status} after more than 1 h: the job was lost before it started "
+        "(e.g. a worker restart dropped its task)."
+    )
+    event = generation.events.latest("id")
+    assert (event.from_status, event.to_status, event.actor) == (status, "failed", None)
+
+
+def test_queued_stale_after_defaults_to_an_hour(waiting, clock):
+    generation = waiting("queued")
+    assert reap(now=clock + 59 * MINUTE).lost == []
+    assert reap(now=clock + 61 * MINUTE).lost == [generation.pk]
+
+
+def test_the_wait_counts_from_entering_the_state(waiting, settings, clock, monkeypatch):
+    """Created long ago, queued recently: the time in the queue is what counts."""
+    settings.GENSTATUS_QUEUED_STALE_AFTER = 60 * 60
+    generation = waiting("pending")
+    monkeypatch.setattr(timezone, "now", lambda: clock + 50 * MINUTE)
+    lifecycle.mark_queued(generation)
+    monkeypatch.undo()
+    assert reap(now=clock + 70 * MINUTE).lost == []
+    assert reap(now=clock + 111 * MINUTE).lost == [generation.pk]
+
+
+def test_queued_stale_after_none_never_reaps_waiting_jobs(waiting, settings, clock):
+    settings.GENSTATUS_QUEUED_STALE_AFTER = None
+    waiting("pending")
+    waiting("queued")
+    assert reap(now=clock + 365 * 24 * 60 * MINUTE).lost == []
+
+
+@pytest.mark.parametrize("claim", ["mark_processing", "mark_queued"])
+def test_a_worker_that_picks_up_a_lost_job_under_the_reaper_wins(
+    waiting, settings, clock, monkeypatch, claim
+):
+    """The row is read as lost, then a worker starts (or queues) it before the reaper's
+    UPDATE: the UPDATE re-checks the wait, so the running job is not failed."""
+    from genstatus import maintenance
+
+    settings.GENSTATUS_QUEUED_STALE_AFTER = 60
+    generation = waiting("pending")
+    later = clock + 10 * MINUTE
+    real_apply = maintenance._apply
+
+    def worker_first(change):
+        monkeypatch.setattr(timezone, "now", lambda: later)  # the worker's clock is the reaper's
+        getattr(lifecycle, claim)(Generation.objects.get(pk=generation.pk))
+        monkeypatch.undo()
+        return real_apply(change)
+
+    monkeypatch.setattr(maintenance, "_apply", worker_first)
+    assert reap(now=later).lost == []
+    generation.refresh_from_db()
+    assert generation.status == claim.removeprefix("mark_")
+    assert not generation.events.filter(to_status="failed").exists()
+
+
+def test_reap_dry_run_lists_every_kind_and_changes_nothing(processing, waiting, settings, clock):
+    settings.GENSTATUS_STALE_AFTER = 60
+    settings.GENSTATUS_CANCEL_GRACE = 60
+    settings.GENSTATUS_QUEUED_STALE_AFTER = 60
+    stale = processing()
+    overdue = processing()
+    lifecycle.request_cancel(overdue)
+    lost = waiting("queued")
+    events = GenerationEvent.objects.count()
+    result = reap(now=clock + 10 * MINUTE, dry_run=True)
+    assert result.dry_run is True
+    assert result.as_dict() == {"stale": [stale.pk], "cancelled": [overdue.pk], "lost": [lost.pk]}
+    statuses = dict(Generation.objects.values_list("pk", "status"))
+    assert [statuses[g.pk] for g in (stale, overdue, lost)] == [
+        "processing",
+        "processing",
+        "queued",
+    ]
+    assert GenerationEvent.objects.count() == events
+    assert reap(now=clock + 10 * MINUTE).as_dict() == result.as_dict()  # the real run agrees
+
+
+def test_reap_reads_lost_jobs_in_batches(waiting, settings, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.GENSTATUS_QUEUED_STALE_AFTER = 60
+    rows = [waiting("pending", asset=None) for _ in range(5)]
+    with CaptureQueriesContext(connection) as queries:
+        result = reap(now=clock + 10 * MINUTE, batch_size=2)
+    assert result.lost == [g.pk for g in rows]
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT")
+        and q["sql"].endswith("LIMIT 2")
+        and 'updated_at" <' in q["sql"]
+    ]
+    assert len(reads) == 3  # 2, 2, then 1 (short: the last)
+
+
+def test_reap_refuses_a_zero_batch(clock):
+    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+        reap(now=clock, batch_size=0)
+
+
+def test_reap_command_dry_run_and_batch_size(waiting, settings):
+    settings.GENSTATUS_QUEUED_STALE_AFTER = 1
+    generation = waiting("queued")
+    Generation.objects.filter(pk=generation.pk).update(
+        updated_at=timezone.now() - timedelta(hours=1)
+    )
+    out = StringIO()
+    call_command("genstatus_reap", "--dry-run", "--batch-size", "10", stdout=out)
+    assert out.getvalue().strip() == (
+        "Would fail 0 stale generation(s): none. Would cancel 0 past the grace period: none. "
+        f"Would fail 1 lost pending or queued generation(s): #{generation.pk}."
+    )
+    generation.refresh_from_db()
+    assert generation.status == "queued"
+    with pytest.raises(CommandError, match="--batch-size must be at least 1"):
+        call_command("genstatus_reap", "--batch-size", "0")
 
 
 # Pruning

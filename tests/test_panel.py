@@ -97,6 +97,14 @@ def test_panel_lists_every_state_newest_first_with_live_attributes(admin_client,
     assert reverse("admin:genstatus_generation_changelist") in content
 
 
+def test_panel_gives_live_js_the_change_url_and_row_labels(admin_client, states):
+    """live.js builds "retried as #N" and "Cancel requested" from these, as rows show them."""
+    content = get(admin_client).content.decode()
+    assert 'data-gs-change-url="/admin/genstatus/generation/0/change/"' in content
+    assert 'data-gs-label-cancel-requested="Cancel requested"' in content
+    assert 'data-gs-label-retried-as="retried as"' in content
+
+
 def test_filters_json_is_escaped_and_parseable(admin_client, states):
     response = get(admin_client, q='"><script>x</script>', provider="sora")
     content = response.content.decode()

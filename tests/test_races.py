@@ -50,6 +50,9 @@ def test_concurrent_retries_create_one_attempt(make_generation):
     assert sum(isinstance(r, Generation) for r in results) == 1
     assert all(isinstance(r, (Generation, InvalidTransition)) for r in results)
     assert Generation.objects.filter(retry_of=generation).count() == 1
+    generation.refresh_from_db()
+    assert generation.version == 3  # created, failed, retried once: the losers rolled back
+    assert generation.events.filter(kind="retried").count() == 1
 
 
 @pytest.mark.parametrize("rounds", [15])

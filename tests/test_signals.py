@@ -89,3 +89,29 @@ def test_cancel_request_is_signalled(make_generation, received, django_capture_o
         lifecycle.mark_processing(generation)
         lifecycle.request_cancel(generation)
     assert received[-1] == ("changed", "processing", "processing", "cancel_requested", 3)
+
+
+def test_retry_signals_the_original_as_retried_with_its_new_version(
+    make_generation, received, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    from genstatus import live
+
+    generation = make_generation()
+    lifecycle.mark_failed(generation, "boom")
+    sent = []
+
+    def keep(sender, **kwargs):
+        sent.append(kwargs["generation"])
+
+    generation_status_changed.connect(keep)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            attempt = lifecycle.retry(generation)
+    finally:
+        generation_status_changed.disconnect(keep)
+    assert ("created", attempt.pk) in received
+    assert received[-1] == ("changed", "failed", "failed", "retried", 3)
+    # the live message of the original names the attempt, with no query to find it
+    with django_assert_num_queries(0):
+        payload = live.generation_payload(sent[-1], "retried")
+    assert (payload["retried_as"], payload["version"]) == (attempt.pk, 3)

@@ -185,7 +185,7 @@ def test_enqueue_uses_the_configured_backend_and_queue(scripted, settings):
 
 
 def test_maintenance_tasks(make_generation):
-    assert tasks.reap.enqueue().return_value == {"stale": [], "cancelled": []}
+    assert tasks.reap.enqueue().return_value == {"stale": [], "cancelled": [], "lost": []}
     assert tasks.prune.enqueue(dry_run=True).return_value == {"completed": 0, "failed": 0}
 
 

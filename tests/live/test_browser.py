@@ -90,3 +90,51 @@ async def test_gallery_badge_follows_the_server_without_reload_and_across_a_rest
         assert await page.evaluate("window.__gsSamePage") is True  # never reloaded
         assert errors == []
         await browser.close()
+
+
+async def test_panel_rows_show_a_cancel_request_and_a_retry_without_reload(
+    daphne_server: Daphne, django_user_model: Any, make_generation: Any
+) -> None:
+    """What another process does to two rows reaches the open panel: the processing row
+    loses Cancel and says "Cancel requested"; the failed row loses Retry and links to the
+    new attempt."""
+    from playwright.async_api import async_playwright
+
+    boss = await orm(django_user_model.objects.create_superuser, "boss", password="pw")
+    running = await orm(make_generation, owner=boss, prompt="a fjord at dawn")
+    await orm(lifecycle.mark_processing, running)
+    failed = await orm(make_generation, owner=boss, prompt="a paper boat")
+    await orm(lifecycle.mark_failed, failed, "Content policy", code="policy")
+    cookie = await orm(session_cookie, boss, daphne_server.url)
+    running_row = f'[data-gs-panel] tr[data-gs-generation="{running.pk}"]'
+    failed_row = f'[data-gs-panel] tr[data-gs-generation="{failed.pk}"]'
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        context = await browser.new_context()
+        await context.add_cookies([cookie])
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(f"{daphne_server.url}/admin/genstatus/generation/panel/")
+        assert await page.locator(f'{running_row} [data-gs-action="cancel"]').count() == 1
+        assert await page.locator(f'{failed_row} [data-gs-action="retry"]').count() == 1
+        await page.evaluate("window.__gsSamePage = true")
+        await wait_synced(page, 1)
+
+        await orm(lifecycle.request_cancel, running, actor=boss)  # no provider: a request
+        attempt = await orm(lifecycle.retry, failed, actor=boss)
+        await page.wait_for_selector(f"{running_row} .gs-note", state="attached")
+        await page.wait_for_selector(f"{failed_row} .gs-retried-as", state="attached")
+        assert await page.locator(f"{running_row} .gs-note").inner_text() == "Cancel requested"
+        assert await page.locator(f'{running_row} [data-gs-action="cancel"]').count() == 0
+        link = page.locator(f"{failed_row} .gs-retried-as")
+        assert await link.inner_text() == f"retried as #{attempt.pk}"
+        assert await link.get_attribute("href") == (
+            f"/admin/genstatus/generation/{attempt.pk}/change/"
+        )
+        assert await page.locator(f'{failed_row} [data-gs-action="retry"]').count() == 0
+        assert await page.evaluate("window.__gsSamePage") is True  # never reloaded
+        assert errors == []
+        await browser.close()

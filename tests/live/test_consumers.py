@@ -340,3 +340,21 @@ async def test_after_a_layer_failure_the_hub_rejoins_and_resyncs_its_sockets(
     assert any("channel layer failed" in r.getMessage() for r in caplog.records)
     assert hub.outages >= 1
     await communicator.disconnect()
+
+
+async def test_snapshot_tells_which_generations_were_retried(
+    user: Any, make_generation: Any
+) -> None:
+    """A browser that missed the live "retried" message learns it from its next resync."""
+    original = await sync_to_async(make_generation)()
+    await sync_to_async(lifecycle.mark_failed)(original, "boom")
+    attempt = await sync_to_async(lifecycle.retry)(original, actor=user)
+    communicator = await connect(user)
+    snapshot = await subscribe(
+        communicator, generations=[original.pk], panel={"filters": {}, "since": 0}
+    )
+    assert snapshot["generations"][str(original.pk)]["retried_as"] == attempt.pk
+    rows = {item["generation_id"]: item for item in snapshot["panel"]}
+    assert rows[original.pk]["retried_as"] == attempt.pk
+    assert rows[attempt.pk]["retried_as"] is None
+    await communicator.disconnect()

@@ -119,12 +119,27 @@ async def test_retry_moves_the_badge_to_the_new_attempt(
     communicator = await watch(user, asset)
     attempt = await sync_to_async(lifecycle.retry)(generation)
     frame = await next_of(communicator, "updates")
-    [item] = frame["items"]
-    assert (item["generation_id"], item["status"], item["kind"]) == (
-        attempt.pk,
-        "pending",
-        "created",
-    )
+    items = {item["generation_id"]: item for item in frame["items"]}
+    item = items[attempt.pk]
+    assert (item["status"], item["kind"], item["retried_as"]) == ("pending", "created", None)
+    await communicator.disconnect()
+
+
+async def test_retry_publishes_the_original_with_its_attempt_and_a_new_version(
+    user: Any, make_generation: Any
+) -> None:
+    """A panel row of the original learns it was retried: no Retry button, "retried as #N"."""
+    generation = await sync_to_async(make_generation)()
+    await sync_to_async(lifecycle.mark_failed)(generation, "boom")
+    communicator = await connect(user)
+    await communicator.send_json_to({"type": "subscribe", "generations": [generation.pk]})
+    snapshot = await next_of(communicator, "snapshot")
+    version = snapshot["generations"][str(generation.pk)]["version"]
+    attempt = await sync_to_async(lifecycle.retry)(generation)
+    frame = await next_of(communicator, "updates")
+    [item] = [i for i in frame["items"] if i["generation_id"] == generation.pk]
+    assert (item["status"], item["kind"], item["retried_as"]) == ("failed", "retried", attempt.pk)
+    assert item["version"] == version + 1
     await communicator.disconnect()
 
 

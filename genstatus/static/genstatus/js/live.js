@@ -113,8 +113,17 @@ function anyActive() {
 
 // -- applying a change ------------------------------------------------------------------
 
+// A WebSocket item says cancel_requested (bool); an API item, cancel_requested_at.
+// null: the item does not say (asset snapshot items), so a row keeps what it shows.
+function cancelRequested(item) {
+  if (typeof item.cancel_requested === "boolean") return item.cancel_requested;
+  if ("cancel_requested_at" in item) return item.cancel_requested_at != null;
+  return null;
+}
+
 function normalise(item) {
   const status = item.status;
+  const retriedAs = Number(item.retried_as);
   return {
     generationId: Number(item.generation_id ?? item.id),
     assetId: item.asset_id ?? item.asset ?? null,
@@ -123,6 +132,8 @@ function normalise(item) {
     progress: item.progress ?? null,
     errorMessage: item.error_message || "",
     display: item.display || item.status_display || state.display[status] || null,
+    cancelRequested: cancelRequested(item),
+    retriedAs: retriedAs > 0 ? retriedAs : null, // the attempt that retried it, when known
     raw: item,
   };
 }
@@ -245,10 +256,51 @@ function applyRow(row, change) {
     }
     error.textContent = change.errorMessage;
   }
-  if (TERMINAL.has(change.status)) {
-    for (const button of row.querySelectorAll('[data-gs-action="cancel"]')) button.hidden = true;
-  }
+  if (TERMINAL.has(change.status) || change.cancelRequested) removeAction(row, "cancel");
+  applyCancelNote(row, change);
+  if (change.retriedAs !== null) applyRetried(row, change.retriedAs);
   return true;
+}
+
+// Texts and URLs the server renders into rows come from the panel's data-* attributes
+// (translated there); the English defaults serve a panel template that lacks them.
+function panelText(name, fallback) {
+  const element = panel();
+  return (element && element.dataset[name]) || fallback;
+}
+
+function removeAction(row, action) {
+  for (const button of row.querySelectorAll(`[data-gs-action="${action}"]`)) button.remove();
+}
+
+// As the server renders it: <div class="gs-note">Cancel requested</div> in the prompt
+// cell while a processing row has a cancel request; gone once the row has finished.
+function applyCancelNote(row, change) {
+  let note = row.querySelector(".gs-note");
+  const show = change.status === "processing" && change.cancelRequested === true;
+  if (show && !note) {
+    note = document.createElement("div");
+    note.className = "gs-note";
+    note.textContent = panelText("gsLabelCancelRequested", "Cancel requested");
+    (row.querySelector(".gs-col-prompt") || row.lastElementChild).append(note);
+  } else if (note && change.status !== "processing") {
+    note.remove();
+  }
+}
+
+// As the server renders a retried row: no Retry button, and "retried as #N" linking to
+// the attempt's admin page (data-gs-change-url is that page for id 0).
+function applyRetried(row, attemptId) {
+  removeAction(row, "retry");
+  if (row.querySelector(".gs-retried-as")) return;
+  const link = document.createElement("a");
+  link.className = "gs-retried-as";
+  const template = panelText("gsChangeUrl", "");
+  const at = template.lastIndexOf("/0/");
+  if (at >= 0) link.href = `${template.slice(0, at)}/${attemptId}/${template.slice(at + 3)}`;
+  link.textContent = `${panelText("gsLabelRetriedAs", "retried as")} #${attemptId}`;
+  const cell = row.querySelector(".gs-col-actions") || row.lastElementChild;
+  cell.prepend(link);
 }
 
 function cell(text, className) {
