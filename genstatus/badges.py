@@ -24,9 +24,9 @@ from typing import Any
 from django.apps import apps
 from django.core.signals import setting_changed
 from django.db import connections, router
-from django.db.models import Model
+from django.db.models import IntegerField, Model
 from django.template.loader import get_template, render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
@@ -63,6 +63,10 @@ _ROW_FIELDS = ("id", "status", "version", "progress", "error_message")
 _LENGTH = re.compile(r"^-?\d+(\.\d+)?(px|rem|em|%)?$")
 
 
+# How many option sets a page's BadgeStatuses renders in batches before it renders one
+# badge per call (a template that varies the options per card).
+BATCH_OPTION_SETS = 4
+
 # Who a page of badges is for: nobody, everybody (view_all_generations) or one owner.
 NOBODY: Any = object()
 EVERYBODY: Any = object()
@@ -90,6 +94,69 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
         # resolved once per page rather than once per card
         self.show_completed = genstatus_settings.SHOW_COMPLETED
         self.language = get_language()
+        self._fast = _default_template_in_use()
+        self._batches: dict[tuple[Any, Any, Any, Any], dict[Any, str]] = {}
+
+    def render(
+        self,
+        asset: Any,
+        *,
+        show_completed: bool | None = None,
+        offset: Any = None,
+        inline: bool = False,
+        inflight: bool = True,
+    ) -> SafeString:
+        """The badge markup of one asset of this page: ``render_badge(asset, self, ...)``."""
+        # built from escaped parts; SafeString() rather than mark_safe() skips keep_lazy
+        return SafeString(self.markup(asset, (show_completed, offset, inline, inflight)))
+
+    def markup(self, asset: Any, options: tuple[Any, Any, Any, Any]) -> str:
+        """``render()`` with its options as one tuple ``(show_completed, offset, inline,
+        inflight)``: what ``{% genstatus_badge %}`` calls once per card.
+
+        The first call with a set of options renders the badges of every asset of the page
+        with them in one loop, the following calls look them up: on a gallery page each card
+        asks for its badge with the same options (docs/benchmarks.md). A page that varies
+        the options per card gets at most ``BATCH_OPTION_SETS`` such batches, then one
+        badge per call. The markup is escaped: safe to print as it is.
+        """
+        pk = asset.pk if isinstance(asset, Model) else asset
+        try:
+            batch = self._batches.get(options)
+        except TypeError:  # an unhashable option: rendered on its own
+            batch = None
+        if batch is not None:
+            text = batch.get(pk)
+            if text is not None:
+                return text
+        elif self._fast and pk in self._rows:
+            if len(self._batches) >= BATCH_OPTION_SETS or not _hashable(options):
+                return self._render_all(options, [pk])[pk]
+            batch = self._batches[options] = self._render_all(options, self._rows)
+            return batch[pk]
+        # a project's own badge template, or an asset the page did not fetch (one query)
+        show_completed, offset, inline, inflight = options
+        return _render_one(
+            asset,
+            self,
+            user=None,
+            show_completed=show_completed,
+            offset=offset,
+            inline=inline,
+            inflight=inflight,
+        )
+
+    def _render_all(
+        self, options: tuple[Any, Any, Any, Any], keys: Iterable[Any]
+    ) -> dict[Any, str]:
+        show_completed, offset, inline, inflight = options
+        if show_completed is None:
+            show_completed = self.show_completed
+        rows, counts = self._rows, self._counts
+        keys = list(keys)
+        entries = [(pk, rows[pk], counts.get(pk, 0) if inflight else None) for pk in keys]
+        markup = _render_many(entries, show_completed, _offset(offset), inline, self.language)
+        return dict(zip(keys, markup, strict=True))
 
     def row(self, key: Any) -> tuple[Row | None, int]:
         """The raw entry of one asset, as the renderer reads it (KeyError if absent)."""
@@ -112,6 +179,14 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
 
     def __repr__(self) -> str:
         return f"<BadgeStatuses for {len(self)} assets>"
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def asset_pk(asset: Any) -> Any:
@@ -166,7 +241,8 @@ def badge_statuses(assets: Iterable[Any], user: Any) -> BadgeStatuses:
     ``assets`` are model instances or primary keys. A queryset is evaluated here and keeps
     its result cache, so a following ``{% for asset in assets %}`` does not query again.
     """
-    return _fetch({asset_pk(asset) for asset in assets}, visibility(user))
+    keys = {asset.pk if isinstance(asset, Model) else asset for asset in assets}
+    return _fetch(keys, visibility(user))
 
 
 def _fetch(keys: set[Any], scope: Any) -> BadgeStatuses:
@@ -182,19 +258,26 @@ def _fetch(keys: set[Any], scope: Any) -> BadgeStatuses:
     if not keys or scope is NOBODY:  # nothing to show: hidden badges, no query
         return BadgeStatuses(dict.fromkeys(pk_field.to_python(key) for key in keys), {}, scope)
     connection = connections[router.db_for_read(asset_model)]
-    params = [pk_field.get_db_prep_value(pk_field.to_python(key), connection) for key in keys]
+    # integer keys, the common case, go to the database and come back as they are
+    plain = isinstance(pk_field, IntegerField) and all(type(key) is int for key in keys)
+    if plain:
+        params = list(keys)
+    else:
+        keys = {pk_field.to_python(key) for key in keys}
+        params = [pk_field.get_db_prep_value(key, connection) for key in keys]
     owner = [] if scope is EVERYBODY else [scope]
-    rows: dict[Any, Row | None] = {}
+    rows: dict[Any, Row | None] = dict.fromkeys(keys)  # a deleted asset: a hidden badge
     counts: dict[Any, int] = {}
     with connection.cursor() as cursor:
         sql = _fetch_sql(connection.alias, len(params), scoped=bool(owner))
         cursor.execute(sql, [*sorted(ACTIVE), *owner, *owner, *params])
         for pk, generation_id, status, version, progress, message, count in cursor.fetchall():
-            pk = pk_field.to_python(pk)
-            rows[pk] = (generation_id, status, version, progress, message or "") if status else None
-            counts[pk] = count
-    for key in keys:  # a deleted asset: a hidden badge
-        rows.setdefault(pk_field.to_python(key), None)
+            if not plain:
+                pk = pk_field.to_python(pk)
+            if status:
+                rows[pk] = (generation_id, status, version, progress, message or "")
+            if count:
+                counts[pk] = count
     return BadgeStatuses(rows, counts, scope)
 
 
@@ -303,6 +386,15 @@ def _clear_caches(**kwargs: Any) -> None:
         _texts.cache_clear()
         _inflight_label.cache_clear()
         _inflight_label_html.cache_clear()
+    if kwargs.get("setting") in {
+        "TEMPLATES",
+        "INSTALLED_APPS",
+        "STATIC_URL",
+        "STORAGES",
+        "ROOT_URLCONF",
+        "FORCE_SCRIPT_NAME",
+    }:
+        _rendered_assets.cache_clear()
     if kwargs.get("setting") in {"GENSTATUS_ASSET_MODEL", "DATABASES", "INSTALLED_APPS"}:
         _fetch_sql.cache_clear()
 
@@ -422,50 +514,103 @@ def _render_fast(
     language: str | None,
 ) -> str:
     """``genstatus/badge.html`` as a string builder; tests keep the two byte-identical."""
-    asset_id = str(pk) if isinstance(pk, int) else _esc(pk)
+    return _render_many([(pk, row, count)], show_completed, offset, inline, language)[0]
+
+
+def _render_many(
+    entries: Iterable[tuple[Any, Row | None, int | None]],
+    show_completed: bool,
+    offset: str,
+    inline: bool,
+    language: str | None,
+) -> list[str]:
+    """The badges of ``(pk, row, in-flight count)`` entries sharing the same options.
+
+    The parts of a badge that depend only on its status (classes, texts, icon, the
+    options) are built once per status; each entry adds its ids and numbers.
+    """
     style = f' style="--gs-badge-offset: {_esc(offset)}"' if offset else ""
     overlay = "" if inline else " gs-badges--overlay"
     head = f'<span class="gs-badges{overlay}"{style}>'
     flag = "true" if show_completed else "false"
-    if row is None:
-        badge = (
-            f'<span class="gs-badge gs-badge--none" data-gs-badge data-gs-asset="{asset_id}" '
-            'data-gs-generation="" data-gs-status="" data-gs-version="0" data-gs-progress="" '
+    frames: dict[str | None, tuple[str, str, str]] = {}
+    markup: list[str] = []
+    for pk, row, count in entries:
+        asset_id = str(pk) if type(pk) is int else _esc(pk)
+        status = None if row is None else row[1]
+        frame = frames.get(status)
+        if frame is None:
+            frame = frames[status] = _frame(head, flag, status, show_completed, language)
+        start, middle, end = frame
+        if row is None:
+            badge = f"{start}{asset_id}{end}"
+        else:
+            generation_id, status, version, progress, error_message = row
+            if type(generation_id) is not int:  # ids and statuses come from our own table
+                generation_id = _esc(generation_id)
+            if status == Status.FAILED and error_message:
+                end = _error_end(flag, error_message, language)
+            elif status == Status.PROCESSING and progress is not None:
+                end = _progress_end(flag, progress, language)
+            badge = (
+                f'{start}{asset_id}" data-gs-generation="{generation_id}{middle}{version}" '
+                f'data-gs-progress="{"" if progress is None else progress}{end}'
+            )
+        if count:  # only a count above zero is shown
+            label = _inflight_label_html(count, language)
+            badge += (
+                f'<span class="gs-inflight" data-gs-inflight="{count}" '
+                f'data-gs-asset="{asset_id}" role="img" aria-label="{label}" title="{label}"'
+                f">{icon_svg('layers')}"
+                f'<span class="gs-inflight__count" data-gs-inflight-count>{count}</span></span>'
+            )
+        markup.append(f"{badge}</span>")
+    return markup
+
+
+def _frame(
+    head: str, flag: str, status: str | None, show_completed: bool, language: str | None
+) -> tuple[str, str, str]:
+    """The fixed parts of a badge of ``status``: up to the asset id, from the generation id
+    to the version, after the progress (for no generation: after the asset id)."""
+    if status is None:
+        return (
+            f'{head}<span class="gs-badge gs-badge--none" data-gs-badge data-gs-asset="',
+            "",
+            '" data-gs-generation="" data-gs-status="" data-gs-version="0" data-gs-progress="" '
             f'data-gs-show-completed="{flag}" role="img" '
             f'aria-label="{_esc(gettext("No generation"))}" title="" hidden>'
-            '<span class="gs-badge__progress" data-gs-progress-text hidden></span></span>'
+            '<span class="gs-badge__progress" data-gs-progress-text hidden></span></span>',
         )
-    else:
-        generation_id, status, version, progress, error_message = row
-        if not isinstance(generation_id, int):  # ids and statuses come from our own table
-            generation_id = _esc(generation_id)
-        hidden = status == Status.COMPLETED and not show_completed
-        classes, texts, icon = _static_parts(status, language, hidden)
-        progress_text = ""
-        if status == Status.FAILED and error_message:
-            label = _texts(status, language)[0]
-            title = _esc(error_message)
-            texts = f'{_esc(label)}: {title}" title="{title}"'
-        elif status == Status.PROCESSING and progress is not None:
-            progress_text = f"{progress}%"
-            texts = texts.replace('" title=', f' ({progress_text})" title=', 1)
-        badge = (
-            f'<span class="gs-badge {classes}" data-gs-badge data-gs-asset="{asset_id}" '
-            f'data-gs-generation="{generation_id}" data-gs-status="{status}" '
-            f'data-gs-version="{version}" '
-            f'data-gs-progress="{"" if progress is None else progress}" '
-            f'data-gs-show-completed="{flag}" role="img" aria-label="{texts}>{icon}'
-            '<span class="gs-badge__progress" data-gs-progress-text'
-            f"{'' if progress_text else ' hidden'}>{progress_text}</span></span>"
-        )
-    if not count:  # only a count above zero is shown
-        return f"{head}{badge}</span>"
-    label = _inflight_label_html(count, language)
+    hidden = status == Status.COMPLETED and not show_completed
+    classes, texts, icon = _static_parts(status, language, hidden)
     return (
-        f'{head}{badge}<span class="gs-inflight" data-gs-inflight="{count}" '
-        f'data-gs-asset="{asset_id}" role="img" aria-label="{label}" title="{label}"'
-        f">{icon_svg('layers')}"
-        f'<span class="gs-inflight__count" data-gs-inflight-count>{count}</span></span></span>'
+        f'{head}<span class="gs-badge {classes}" data-gs-badge data-gs-asset="',
+        f'" data-gs-status="{status}" data-gs-version="',
+        f'" data-gs-show-completed="{flag}" role="img" aria-label="{texts}>{icon}'
+        '<span class="gs-badge__progress" data-gs-progress-text hidden></span></span>',
+    )
+
+
+def _error_end(flag: str, error_message: str, language: str | None) -> str:
+    """The end of a failed badge whose tooltip is its error message."""
+    label = _texts(Status.FAILED, language)[0]
+    title = _esc(error_message)
+    _classes, _texts_part, icon = _static_parts(Status.FAILED, language, False)
+    return (
+        f'" data-gs-show-completed="{flag}" role="img" aria-label="{_esc(label)}: {title}" '
+        f'title="{title}">{icon}'
+        '<span class="gs-badge__progress" data-gs-progress-text hidden></span></span>'
+    )
+
+
+def _progress_end(flag: str, progress: int, language: str | None) -> str:
+    """The end of a processing badge that shows its progress."""
+    _classes, texts, icon = _static_parts(Status.PROCESSING, language, False)
+    texts = texts.replace('" title=', f' ({progress}%)" title=', 1)
+    return (
+        f'" data-gs-show-completed="{flag}" role="img" aria-label="{texts}>{icon}'
+        f'<span class="gs-badge__progress" data-gs-progress-text>{progress}%</span></span>'
     )
 
 
@@ -481,6 +626,34 @@ def render_badge(
     template_name: str = BADGE_TEMPLATE,
 ) -> SafeString:
     """The badge markup of one asset (options: see ``badge_context``)."""
+    if isinstance(statuses, BadgeStatuses) and template_name == BADGE_TEMPLATE:
+        return statuses.render(
+            asset, show_completed=show_completed, offset=offset, inline=inline, inflight=inflight
+        )
+    return _render_one(
+        asset,
+        statuses,
+        user=user,
+        show_completed=show_completed,
+        offset=offset,
+        inline=inline,
+        inflight=inflight,
+        template_name=template_name,
+    )
+
+
+def _render_one(
+    asset: Any,
+    statuses: Mapping[Any, Any] | None,
+    *,
+    user: Any,
+    show_completed: bool | None,
+    offset: Any,
+    inline: bool,
+    inflight: bool,
+    template_name: str = BADGE_TEMPLATE,
+) -> SafeString:
+    """One badge, without the page batches of ``BadgeStatuses.render``."""
     if template_name == BADGE_TEMPLATE and _default_template_in_use():
         row, count = _lookup(asset, statuses, user)
         if isinstance(statuses, BadgeStatuses):
@@ -531,5 +704,15 @@ def assets_context() -> dict[str, Any]:
 
 
 def render_assets(template_name: str = ASSETS_TEMPLATE) -> SafeString:
-    """The once-per-page markup: stylesheet, icon templates and the live client."""
+    """The once-per-page markup: stylesheet, icon templates and the live client.
+
+    The same on every page of a site: rendered once per URLconf, script prefix and language
+    (a settings change clears it)."""
+    return _rendered_assets(template_name, get_urlconf(), get_script_prefix(), get_language())
+
+
+@lru_cache(maxsize=32)
+def _rendered_assets(
+    template_name: str, urlconf: Any, prefix: str, language: str | None
+) -> SafeString:
     return mark_safe(get_template(template_name).render(assets_context()))

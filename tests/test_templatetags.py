@@ -265,6 +265,8 @@ def test_fast_path_is_identical_to_the_template(status, options, asset, make_gen
     fast = badges.render_badge(asset, statuses, **options)
     context = badges.badge_context(asset, statuses, **options)
     assert fast == get_template(badges.BADGE_TEMPLATE).render(context).strip()
+    assert statuses.render(asset, **options) == fast  # the page's batch
+    assert statuses.render(asset.pk, **options) == fast  # from its cache, by key
 
 
 @override_settings(
@@ -362,3 +364,78 @@ def test_an_asset_missing_from_the_batch_is_read_for_the_batchs_user(
     statuses = badges.badge_statuses([asset], PAGE_USER[0])
     html = render("{% genstatus_badge stray s %}", stray=stray, s=statuses, user=other_user)
     assert "gs-badge--none" in html  # the batch's user (owner) may not see it
+
+
+def test_a_page_renders_its_badges_in_one_batch_per_option_set(user, make_generation):
+    assets = [Asset.objects.create(owner=user, title=f"a{i}") for i in range(3)]
+    for asset in assets:
+        make_generation(asset=asset)
+    statuses = badges.badge_statuses(assets, user)
+    first = statuses.render(assets[0], inline=True)
+    assert len(statuses._batches) == 1  # every asset of the page, rendered at once
+    assert statuses._batches[(None, None, True, True)][assets[2].pk] == statuses.render(
+        assets[2], inline=True
+    )
+    assert first == badges.render_badge(assets[0], statuses, inline=True)
+
+
+def test_options_that_vary_per_card_render_correctly(user, make_generation):
+    """Beyond BATCH_OPTION_SETS option sets a badge is rendered on its own, the same."""
+    assets = [Asset.objects.create(owner=user, title=f"a{i}") for i in range(8)]
+    for asset in assets:
+        make_generation(asset=asset)
+    html = render(
+        "{% genstatus_statuses assets as statuses %}"
+        "{% for asset in assets %}{% genstatus_badge asset statuses offset=forloop.counter %}"
+        "{% endfor %}",
+        assets=assets,
+    )
+    offsets = re.findall(r'style="--gs-badge-offset: (\w+)"', html)
+    assert offsets == [f"{n}px" for n in range(1, 9)]
+    assert html.count('data-gs-status="pending"') == 8
+
+
+def test_literal_and_variable_options_give_the_same_badge(asset, generation):
+    literal = render(
+        '{% genstatus_badge asset inline=True offset="1.5rem" show_completed=False %}',
+        asset=asset,
+    )
+    variable = render(
+        "{% genstatus_badge asset inline=yes offset=off show_completed=no %}",
+        asset=asset,
+        yes=True,
+        no=False,
+        off="1.5rem",
+    )
+    assert literal == variable
+    assert literal.startswith('<span class="gs-badges" style="--gs-badge-offset: 1.5rem">')
+
+
+def test_a_callable_asset_variable_is_called_as_django_would(asset, generation):
+    html = render(
+        "{% genstatus_statuses assets as statuses %}{% genstatus_badge current statuses %}",
+        assets=[asset],
+        current=lambda: asset,
+    )
+    assert f'data-gs-asset="{asset.pk}"' in html
+    assert 'data-gs-status="pending"' in html
+
+
+def test_a_missing_or_none_asset_renders_nothing_as_django_variables_do(asset, generation):
+    assert render("{% genstatus_badge nothing %}") == ""
+    assert render("{% genstatus_badge nothing statuses %}", statuses={}) == ""
+    assert render("{% genstatus_badge none_asset %}", none_asset=None) == ""
+
+
+def test_assets_markup_is_reused_and_follows_settings_changes():
+    first = render("{% genstatus_assets %}")
+    assert render("{% genstatus_assets %}") == first
+    with override_settings(STATIC_URL="/cdn/"):
+        assert 'href="/cdn/genstatus/css/genstatus.css"' in render("{% genstatus_assets %}")
+    assert render("{% genstatus_assets %}") == first
+
+
+def test_primary_keys_given_as_text_are_converted(asset, generation):
+    statuses = badges.badge_statuses([str(asset.pk)], PAGE_USER[0])
+    assert asset.pk in statuses
+    assert 'data-gs-status="pending"' in statuses.render(asset)

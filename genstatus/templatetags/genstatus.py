@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import template
-from django.template.base import FilterExpression, token_kwargs
+from django.template.base import FilterExpression, Variable, token_kwargs
 from django.utils.safestring import SafeString
 
 from genstatus import badges
@@ -59,7 +59,8 @@ BADGE_OPTIONS = frozenset({"show_completed", "offset", "inline", "inflight"})
 
 class BadgeNode(template.Node):
     """``{% genstatus_badge %}`` as its own node: it renders once per card, so its
-    arguments are parsed once at compile time rather than on every call."""
+    arguments are parsed once at compile time rather than on every call, and literal
+    options (``inline=True``, ``offset=28``) are resolved then too."""
 
     def __init__(
         self,
@@ -69,14 +70,74 @@ class BadgeNode(template.Node):
     ) -> None:
         self.asset = asset
         self.statuses = statuses
-        self.options = options
+        self.constant_options = {
+            name: value.resolve(template.Context())
+            for name, value in options.items()
+            if is_literal(value)
+        }
+        self.options = {name: value for name, value in options.items() if not is_literal(value)}
+        # the options as BadgeStatuses.markup() takes them, when none varies per card
+        self.batch_key = None if self.options else batch_key(self.constant_options)
 
     def render(self, context: template.Context) -> str:
-        statuses = self.statuses.resolve(context) if self.statuses is not None else None
-        options = {name: value.resolve(context) for name, value in self.options.items()}
-        # a page's batch knows its user already; only the one-query fallback needs it
-        user = None if isinstance(statuses, badges.BadgeStatuses) else context_user(context)
-        return badges.render_badge(self.asset.resolve(context), statuses, user=user, **options)
+        statuses = None if self.statuses is None else resolve(self.statuses, context)
+        options = self.constant_options
+        if self.options:
+            options = {
+                **options,
+                **{name: value.resolve(context) for name, value in self.options.items()},
+            }
+        asset = resolve(self.asset, context)
+        if asset is None or asset == "":  # a missing variable fails silently, as in Django
+            return ""
+        if isinstance(statuses, badges.BadgeStatuses):  # a page's batch knows its user
+            return statuses.markup(asset, self.batch_key or batch_key(options))
+        return badges.render_badge(asset, statuses, user=context_user(context), **options)
+
+
+def batch_key(options: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
+    """``{% genstatus_badge %}`` options as the tuple ``BadgeStatuses.markup`` takes."""
+    return (
+        options.get("show_completed"),
+        options.get("offset"),
+        options.get("inline", False),
+        options.get("inflight", True),
+    )
+
+
+def resolve(expression: FilterExpression, context: template.Context) -> Any:
+    """``expression.resolve(context)``, with a shortcut for a bare variable name (``asset``,
+    ``statuses``) whose value is not callable: the tag runs once per card."""
+    var = expression.var
+    bare = (
+        not expression.filters
+        and isinstance(var, Variable)
+        and var.lookups is not None
+        and len(var.lookups) == 1
+        and not var.translate
+    )
+    if bare:
+        try:
+            value = context[var.lookups[0]]
+        except KeyError:
+            return expression.resolve(context)  # string_if_invalid and friends
+        if not callable(value):
+            return value
+    return expression.resolve(context)
+
+
+LITERAL_NAMES = frozenset({"True", "False", "None"})
+
+
+def is_literal(expression: FilterExpression) -> bool:
+    """True for an argument that is the same on every render: a number, a quoted string,
+    True, False or None, without filters."""
+    if expression.filters:
+        return False
+    var = expression.var
+    if not isinstance(var, Variable):
+        return True  # a quoted string, resolved by the parser
+    return var.literal is not None or var.var in LITERAL_NAMES
 
 
 @register.tag
