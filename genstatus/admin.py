@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -30,7 +30,7 @@ from genstatus import panel
 from genstatus.conf import genstatus_settings
 from genstatus.filters import GenerationFilterSet
 from genstatus.models import VIEW_ALL_PERMISSION, Generation, GenerationEvent
-from genstatus.states import status_display
+from genstatus.states import GROUPS, Status, status_display
 
 LIFECYCLE_FIELDS = (
     "status",
@@ -50,6 +50,18 @@ LIFECYCLE_FIELDS = (
 PROMPT_PREVIEW_CHARS = 80
 MAX_BULK_IDS = 500
 PAGE_PARAMS = ("after", "before")
+ALL_STATUSES: frozenset[str] = frozenset(Status.values)
+
+
+def _status_group(filterset: Any, status: str) -> frozenset[str] | None:
+    """The statuses a panel tab shows (``ALL_STATUSES`` without a status filter), or None
+    when a project's own FilterSet may read ``status`` differently from genstatus's."""
+    own = getattr(type(filterset), "filter_status", None) is GenerationFilterSet.filter_status
+    if not own:
+        return None
+    if not status:
+        return ALL_STATUSES
+    return GROUPS.get(status, frozenset({status}))
 
 
 class ProviderFilter(admin.SimpleListFilter):
@@ -227,8 +239,9 @@ class GenerationAdmin(admin.ModelAdmin):
         return self.filterset_class(data, queryset=queryset, request=None)
 
     def get_panel_rows_queryset(self, queryset: QuerySet[Generation]) -> QuerySet[Generation]:
-        """Add what each panel row shows: one query per page whatever its size."""
-        return queryset.select_related("owner", "asset", "retried_as")
+        """Add what each panel row shows: one query per page whatever its size. (The asset
+        is not joined: "open asset" resolves its URL when clicked, ``open_asset_view``.)"""
+        return queryset.select_related("owner", "retried_as")
 
     # URLs --------------------------------------------------------------------------------
 
@@ -241,6 +254,11 @@ class GenerationAdmin(admin.ModelAdmin):
                 "<int:object_id>/panel-detail/",
                 wrap(self.panel_detail_view),
                 name="{}_{}_panel_detail".format(*info),
+            ),
+            path(
+                "<int:object_id>/open-asset/",
+                wrap(self.open_asset_view),
+                name="{}_{}_open_asset".format(*info),
             ),
             path(
                 "panel/action/",
@@ -285,25 +303,37 @@ class GenerationAdmin(admin.ModelAdmin):
         without_status = data.copy()
         without_status.pop("status", None)
         unstatused = self.get_panel_filterset(without_status, base)
-        counts = panel.tab_counts(
+        tab_counts = panel.count_tabs(
             unstatused.qs,
             # the planner's guess for one owner's rows reflects everybody's: count them
             owner_scoped=not request.user.has_perm(VIEW_ALL_PERMISSION),
             filtered=any(name not in ("status", "q") for name in active),
             searched=bool(active.get("q", "").strip()),
         )
-
-        try:
-            page = panel.keyset_page(
-                self.get_panel_rows_queryset(filterset.qs),
-                after=request.GET.get("after"),
-                before=request.GET.get("before"),
+        counts = tab_counts.counts
+        after, before = request.GET.get("after"), request.GET.get("before")
+        rows_queryset = self.get_panel_rows_queryset(filterset.qs)
+        tab_statuses = _status_group(filterset, status)
+        if tab_counts.matches is not None and not (after or before) and tab_statuses:
+            # every match was read for the counts: the first page needs no second search
+            page = panel.page_from_matches(
+                rows_queryset,
+                tab_counts.matches,
+                None if tab_statuses is ALL_STATUSES else tab_statuses,
                 per_page=self.panel_per_page,
-                limit_before_joins=bool(active.get("q", "").strip()),  # a search sorts
             )
-        except panel.BadCursor as error:
-            messages.error(request, str(error))
-            return HttpResponseRedirect(f"{request.path}?{data.urlencode()}")
+        else:
+            try:
+                page = panel.keyset_page(
+                    rows_queryset,
+                    after=after,
+                    before=before,
+                    per_page=self.panel_per_page,
+                    limit_before_joins=bool(active.get("q", "").strip()),  # a search sorts
+                )
+            except panel.BadCursor as error:
+                messages.error(request, str(error))
+                return HttpResponseRedirect(f"{request.path}?{data.urlencode()}")
 
         tab_values = {value for _slug, _label, value in panel.TABS}
         tabs = []
@@ -389,8 +419,26 @@ class GenerationAdmin(admin.ModelAdmin):
             "retried_as_url": change_url(retried_as.pk) if retried_as else None,
             "can_retry": generation.status in panel.RETRYABLE and retried_as is None,
             "can_cancel": panel.can_cancel(generation),
-            "open_asset_url": self.get_open_asset_url(request, generation),
+            # resolved when clicked (open_asset_view): an asset URL costs a reverse() each
+            "open_asset_url": (
+                None
+                if generation.asset_id is None
+                else self._change_url(request, "open_asset")(generation.pk)
+            ),
         }
+
+    def open_asset_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Redirect to a generation's asset (``get_open_asset_url``), as the admin's "View on
+        site" does: a panel row links here instead of resolving 50 asset URLs per page."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        generation = get_object_or_404(
+            self.get_queryset(request).select_related("asset"), pk=object_id
+        )
+        url = self.get_open_asset_url(request, generation)
+        if not url:
+            raise Http404(_gettext("This generation has no asset page."))
+        return HttpResponseRedirect(url)
 
     def panel_detail_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """A row's detail: full prompt, params, timestamps, duration, event history.

@@ -246,6 +246,21 @@ def _capped_count(unordered: QuerySet[Any], cap: int, estimate: int | None) -> T
     return TabCount(cap, exact=False)
 
 
+@dataclass
+class Matches:
+    """Every row of a filtered or searched panel, when there are at most ``COUNT_CAP``:
+    ``(id, status)`` newest first. The exact tab counts are read from it, and the first
+    page of any tab too (``page_from_matches``), without searching a second time."""
+
+    rows: list[tuple[Any, str]]
+
+
+@dataclass
+class TabCounts:
+    counts: dict[str, TabCount]
+    matches: Matches | None = None  # only when every match was read
+
+
 def tab_counts(
     queryset: QuerySet[Generation],
     *,
@@ -253,13 +268,28 @@ def tab_counts(
     searched: bool = False,
     owner_scoped: bool = False,
 ) -> dict[str, TabCount]:
+    """Counts per tab of ``queryset`` (already scoped and filtered, except by status); see
+    ``count_tabs``."""
+    return count_tabs(
+        queryset, filtered=filtered, searched=searched, owner_scoped=owner_scoped
+    ).counts
+
+
+def count_tabs(
+    queryset: QuerySet[Generation],
+    *,
+    filtered: bool = False,
+    searched: bool = False,
+    owner_scoped: bool = False,
+) -> TabCounts:
     """Counts per tab of ``queryset`` (already scoped and filtered, except by status).
 
     - nothing filtered: every tab capped (``capped_count``): exact up to ``COUNT_CAP``
-      (Active and Failed read the partial indexes of migration 0002, All and Completed an
-      index), beyond it PostgreSQL's planner estimate;
+      (Active and Failed read the partial indexes of migrations 0002/0003, All and
+      Completed an index), beyond it PostgreSQL's planner estimate;
     - filtered or searched, few matches (at most ``COUNT_CAP``): every tab exact, from one
-      query that reads the statuses of the matches;
+      query that reads the ids and statuses of the matches, newest first (kept as
+      ``matches`` for ``page_from_matches``);
     - filtered, many matches: every tab capped, then estimated;
     - searched, many matches (PostgreSQL's estimate): every tab is the planner's estimate,
       because counting the matches of a common word means reading them all;
@@ -267,6 +297,10 @@ def tab_counts(
       owner reflects everybody's rows, so the capped sample is always read first.
     """
     unordered = queryset.order_by()
+    scoped = {
+        slug: unordered.filter(status__in=sorted(GROUPS[status])) if status else unordered
+        for slug, _label, status in TABS
+    }
     whole: int | None = None
     if filtered or searched or owner_scoped:
         estimate = whole = planner_estimate(unordered)
@@ -276,20 +310,19 @@ def tab_counts(
             and estimate > COUNT_CAP * (1 if searched else ESTIMATE_FACTOR)
         )
         if not many:
-            sample = list(unordered.values_list("status", flat=True)[: COUNT_CAP + 1])
+            sample = list(
+                queryset.order_by("-created_at", "-id").values_list("pk", "status")[: COUNT_CAP + 1]
+            )
             if len(sample) <= COUNT_CAP:
-                per_status = Counter(sample)
-                return {
+                per_status = Counter(status for _pk, status in sample)
+                exact = {
                     slug: TabCount(
                         sum(per_status[s] for s in GROUPS[status]) if status else len(sample),
                         exact=True,
                     )
                     for slug, _label, status in TABS
                 }
-    scoped = {
-        slug: unordered.filter(status__in=sorted(GROUPS[status])) if status else unordered
-        for slug, _label, status in TABS
-    }
+                return TabCounts(exact, Matches(sample))
     # the planner's estimates of every tab at once (the whole set's is known if filtered)
     to_estimate = [slug for slug in scoped if not (slug == "all" and whole is not None)]
     found = planner_estimates([scoped[slug] for slug in to_estimate])
@@ -302,7 +335,31 @@ def tab_counts(
             counts[slug] = TabCount(estimate, exact=False, estimated=True)
         else:
             counts[slug] = _capped_count(tab_queryset, COUNT_CAP, estimate)
-    return counts
+    return TabCounts(counts)
+
+
+def page_from_matches(
+    queryset: QuerySet[Generation],
+    matches: Matches,
+    statuses: frozenset[str] | None = None,
+    *,
+    per_page: int = PER_PAGE,
+) -> KeysetPage:
+    """The first page of ``queryset`` (the matches narrowed to ``statuses``, with what its
+    rows need joined) from the ids ``count_tabs`` already read: one primary-key lookup
+    instead of a second search. The same page ``keyset_page`` gives."""
+    ids = [pk for pk, status in matches.rows if statuses is None or status in statuses]
+    rows = list(queryset.filter(pk__in=ids[:per_page]).order_by("-created_at", "-id"))
+    return KeysetPage(
+        rows=rows,
+        next_cursor=(
+            encode_cursor(rows[-1].created_at, rows[-1].pk)
+            if len(ids) > per_page and rows
+            else None
+        ),
+        previous_cursor=None,
+        is_first=True,
+    )
 
 
 # Row presentation ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.urls import reverse
 from genstatus import lifecycle, panel
 from genstatus.admin import GenerationAdmin
 from genstatus.models import Generation
+from genstatus.states import GROUPS
 
 pytestmark = pytest.mark.django_db
 
@@ -221,16 +222,42 @@ def test_detail_is_scoped_like_the_panel(client, staff, make_generation, other_u
     assert client.get(detail_url(mine)).status_code == 200
 
 
+def open_asset_href(client, generation):
+    """The row's "Open asset" link: the admin's redirect, as "View on site" is."""
+    content = get(client).content.decode()
+    href = re.search(r'href="([^"]+)" data-gs-action="open"', content).group(1)
+    assert href == reverse("admin:genstatus_generation_open_asset", args=[generation.pk])
+    return href
+
+
 def test_open_asset_uses_absolute_url_then_setting_then_hook(
     admin_client, generation, settings, monkeypatch
 ):
-    assert 'href="/assets/' in get(admin_client).content.decode()
+    href = open_asset_href(admin_client, generation)
+    response = admin_client.get(href)
+    assert response.status_code == 302
+    assert response["Location"] == generation.asset.get_absolute_url()
     settings.GENSTATUS_OPEN_ASSET_URL = "tests.test_panel.asset_url"
-    assert f'href="/custom/{generation.asset_id}/"' in get(admin_client).content.decode()
+    assert admin_client.get(href)["Location"] == f"/custom/{generation.asset_id}/"
     monkeypatch.setattr(
         GenerationAdmin, "get_open_asset_url", lambda self, request, g: f"/hook/{g.pk}/"
     )
-    assert f'href="/hook/{generation.pk}/"' in get(admin_client).content.decode()
+    assert admin_client.get(href)["Location"] == f"/hook/{generation.pk}/"
+
+
+def test_open_asset_without_a_page_is_a_404(admin_client, generation, monkeypatch):
+    monkeypatch.setattr(GenerationAdmin, "get_open_asset_url", lambda self, request, g: None)
+    assert admin_client.get(open_asset_href(admin_client, generation)).status_code == 404
+
+
+def test_panel_rows_resolve_no_asset_urls(admin_client, states, monkeypatch):
+    """50 rows would mean 50 reverse() calls: the link is resolved when clicked."""
+    calls = []
+    monkeypatch.setattr(
+        GenerationAdmin, "get_open_asset_url", lambda self, request, g: calls.append(g) or "/x/"
+    )
+    assert "Open asset" in get(admin_client).content.decode()
+    assert calls == []
 
 
 def test_open_asset_falls_back_to_the_admin_change_page(rf, admin_user):
@@ -676,3 +703,39 @@ def test_a_user_without_view_all_gets_exact_counts_of_their_own_rows(
         "failed": "1",
         "completed": "0",
     }
+
+
+@pytest.mark.parametrize("status", ["", "failed", "active"])
+def test_a_search_is_run_once_for_its_counts_and_first_page(admin_client, states, status):
+    """Few matches: the counts read every match, and the first page is looked up by id
+    from them rather than searched for again."""
+    params = {"q": "prompt", **({"status": status} if status else {})}
+    with CaptureQueriesContext(connection) as queries:
+        response = get(admin_client, **params)
+    searches = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "LIKE" in q["sql"] and "EXPLAIN" not in q["sql"]
+    ]
+    assert len(searches) == 2  # the matches, then the page by id (LIKE only re-checked)
+    assert '"genstatus_generation"."id" IN (' in searches[1]
+    assert searches[1].count("SELECT") == 1  # ids, not a subquery that searches again
+    shown = GROUPS[status] if status else set(states)
+    expected = sorted((g.pk for name, g in states.items() if name in shown), reverse=True)
+    assert row_ids(response) == expected
+
+
+def test_a_project_filterset_with_its_own_status_filter_is_searched_as_usual(
+    admin_client, states, monkeypatch
+):
+    """The ids-from-matches shortcut assumes genstatus's meaning of ``status``."""
+    from genstatus.admin import GenerationAdmin
+    from genstatus.filters import GenerationFilterSet
+
+    class StuckFilterSet(GenerationFilterSet):
+        def filter_status(self, queryset, name, value):
+            return queryset.filter(status="processing") if value == "active" else queryset
+
+    monkeypatch.setattr(GenerationAdmin, "filterset_class", StuckFilterSet)
+    response = get(admin_client, q="prompt", status="active")
+    assert row_ids(response) == [states["processing"].pk]

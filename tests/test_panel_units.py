@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from genstatus import lifecycle, panel
 from genstatus.exceptions import InvalidTransition, RetryLimitReached
 from genstatus.models import Generation
+from genstatus.states import ACTIVE
 
 
 def test_cursor_round_trips_to_the_microsecond():
@@ -113,6 +114,39 @@ def test_partial_indexes_exist_on_every_backend():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "genstatus_generation")
     assert {"gs_gen_active_newest", "gs_gen_failed_newest"} <= set(constraints)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_filtered_tab_count_reads_only_the_partial_index_on_postgres(make_generation):
+    """Migration 0003: the Active and Failed indexes carry provider and operation type, so
+    counting a filtered tab never visits the table for the filter."""
+    for index in range(40):
+        generation = make_generation(provider="sora" if index % 2 else "pixverse")
+        lifecycle.mark_failed(generation, "boom")
+    template = make_generation(provider="sora")
+    completed = []
+    for _ in range(2000):  # the failed rows are a small part of the table, as in real life
+        template.pk, template.status = None, "completed"
+        completed.append(
+            Generation(
+                **{
+                    f.attname: getattr(template, f.attname)
+                    for f in Generation._meta.concrete_fields
+                }
+            )
+        )
+    Generation.objects.bulk_create(completed)
+    tab = Generation.objects.filter(provider="sora", status="failed").order_by()
+    sql, params = tab.values("pk")[: panel.COUNT_CAP + 1].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE genstatus_generation")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) counted", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using gs_gen_failed_newest" in plan, plan
+    assert panel.capped_count(tab) == panel.TabCount(20, exact=True)
 
 
 @pytest.mark.postgres
@@ -241,3 +275,38 @@ def test_keyset_page_limits_before_joins_with_the_same_rows(make_generation):
             g.pk for g in panel.keyset_page(queryset, before=plain.next_cursor, per_page=3).rows
         ]
     assert len(plain.rows) == 3
+
+
+def _mixed(make_generation, count: int = 9) -> None:
+    for index in range(count):
+        generation = make_generation(provider="sora", prompt=f"zeppelin {index}")
+        if index % 3 == 1:
+            lifecycle.mark_failed(generation, "boom")
+        elif index % 3 == 2:
+            lifecycle.mark_queued(generation)
+    make_generation(provider="runway", prompt="zeppelin elsewhere")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("statuses", [None, frozenset({"failed"}), ACTIVE, frozenset()])
+def test_page_from_matches_is_the_keyset_page(make_generation, statuses):
+    _mixed(make_generation)
+    queryset = Generation.objects.filter(provider="sora", prompt__icontains="ZEPPELIN")
+    result = panel.count_tabs(queryset, filtered=True, searched=True)
+    assert result.matches is not None
+    assert len(result.matches.rows) == 9
+    tab = queryset if statuses is None else queryset.filter(status__in=sorted(statuses))
+    for per_page in (2, 3, 20):
+        expected = panel.keyset_page(tab, per_page=per_page)
+        page = panel.page_from_matches(tab, result.matches, statuses, per_page=per_page)
+        assert [g.pk for g in page.rows] == [g.pk for g in expected.rows]
+        assert page.next_cursor == expected.next_cursor
+        assert (page.previous_cursor, page.is_first) == (None, True)
+
+
+@pytest.mark.django_db
+def test_many_matches_keep_no_matches(make_generation, monkeypatch):
+    monkeypatch.setattr(panel, "COUNT_CAP", 2)
+    _mixed(make_generation)
+    result = panel.count_tabs(Generation.objects.filter(provider="sora"), filtered=True)
+    assert result.matches is None

@@ -86,6 +86,7 @@ SEES_TARGET = {"owner", "staff_viewall", "staff_all", "superuser"}
 #   "confirm0" 200 confirmation page listing nothing (ids the user may not see)
 #   "confirm"  200 confirmation page listing the target
 #   "done"     the action ran: the database changed
+#   "redirect" 302 to the target's asset page ("open asset")
 #   "closed"   WebSocket accepted then closed with 4401, no data frame
 #   "hidden"   WebSocket: the target is null / never sent
 #   "seen"     WebSocket: the target is sent
@@ -103,6 +104,7 @@ MATRIX: dict[str, tuple[Any, ...]] = {
     # the Generations panel
     "panel.page": (L, L, L, L, L, 403, "own", "own", "all", "all", "all"),
     "panel.detail": (L, L, L, L, L, 403, 404, 404, "all", "all", "all"),
+    "panel.open_asset": (L, L, L, L, L, 403, 404, 404, "redirect", "redirect", "redirect"),
     "panel.row_retry": (L, L, L, L, L, 403, 403, "notfound", 403, "done", "done"),
     "panel.row_cancel": (L, L, L, L, L, 403, 403, "notfound", 403, "done", "done"),
     "panel.row_retry_own": (L, L, L, L, L, 403, 403, "done", 403, "done", "done"),
@@ -258,6 +260,8 @@ def request_for(surface: str, world: World) -> tuple[str, str, dict[str, Any]]:
         return "get", PANEL, {}
     if surface == "panel.detail":
         return "get", f"{ADMIN}{failed.pk}/panel-detail/", {"fragment": "1"}
+    if surface == "panel.open_asset":
+        return "get", f"{ADMIN}{failed.pk}/open-asset/", {}
     if surface == "panel.row_retry":
         return "post", PANEL_ACTION, {"row_action": f"retry:{failed.pk}"}
     if surface == "panel.row_cancel":
@@ -362,6 +366,9 @@ def test_http_matrix(surface: str, role: str, expected: Any, django_user_model: 
             assert (SECRET in body) is (expected == "all")
             if surface in ("admin.changelist", "panel.page") and role != "owner":
                 assert f"MINE-{role}" in body
+    elif expected == "redirect":
+        assert response.status_code == 302, response.status_code
+        assert response["Location"] == world.failed.asset.get_absolute_url()
     elif expected == "gone":
         assert response.status_code == 302
         assert response["Location"] == "/admin/"
