@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import django_filters
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
@@ -51,6 +52,19 @@ PROMPT_PREVIEW_CHARS = 80
 MAX_BULK_IDS = 500
 PAGE_PARAMS = ("after", "before")
 ALL_STATUSES: frozenset[str] = frozenset(Status.values)
+
+
+def _queryset_without(filterset: Any, name: str) -> QuerySet[Generation] | None:
+    """``filterset.qs`` without filter ``name`` (the tab counts' base: every filter but the
+    status), from the same validated FilterSet; None for a FilterSet that filters its own
+    way (``filter_queryset`` overridden), which then needs a FilterSet of its own."""
+    if type(filterset).filter_queryset is not django_filters.FilterSet.filter_queryset:
+        return None
+    queryset = filterset.queryset.all()
+    for filter_name, value in filterset.form.cleaned_data.items():
+        if filter_name != name:
+            queryset = filterset.filters[filter_name].filter(queryset, value)
+    return queryset
 
 
 def _status_group(filterset: Any, status: str) -> frozenset[str] | None:
@@ -302,9 +316,11 @@ class GenerationAdmin(admin.ModelAdmin):
 
         without_status = data.copy()
         without_status.pop("status", None)
-        unstatused = self.get_panel_filterset(without_status, base)
+        unstatused = _queryset_without(filterset, "status")
+        if unstatused is None:
+            unstatused = self.get_panel_filterset(without_status, base).qs
         tab_counts = panel.count_tabs(
-            unstatused.qs,
+            unstatused,
             # the planner's guess for one owner's rows reflects everybody's: count them
             owner_scoped=not request.user.has_perm(VIEW_ALL_PERMISSION),
             filtered=any(name not in ("status", "q") for name in active),

@@ -739,3 +739,35 @@ def test_a_project_filterset_with_its_own_status_filter_is_searched_as_usual(
     monkeypatch.setattr(GenerationAdmin, "filterset_class", StuckFilterSet)
     response = get(admin_client, q="prompt", status="active")
     assert row_ids(response) == [states["processing"].pk]
+
+
+def test_one_filterset_serves_the_rows_and_the_tab_counts(admin_client, states, monkeypatch):
+    from genstatus.filters import GenerationFilterSet
+
+    made = []
+
+    class Counted(GenerationFilterSet):
+        def __init__(self, *args, **kwargs):
+            made.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(GenerationAdmin, "filterset_class", Counted)
+    get(admin_client, provider="pixverse", status="failed")
+    assert len(made) == 1
+
+
+def test_a_filterset_that_filters_its_own_way_counts_its_own_way(
+    admin_client, states, monkeypatch
+):
+    from genstatus.filters import GenerationFilterSet
+
+    class NoCancelled(GenerationFilterSet):
+        def filter_queryset(self, queryset):
+            return super().filter_queryset(queryset).exclude(status="cancelled")
+
+    monkeypatch.setattr(GenerationAdmin, "filterset_class", NoCancelled)
+    response = get(admin_client, provider="pixverse", status="failed")
+    assert row_ids(response) == [states["failed"].pk]
+    content = get(admin_client, provider="pixverse").content.decode()
+    counts = dict(re.findall(r'data-gs-count="(\w+)"[^>]*>([^<]+)<', content))
+    assert counts["all"] == "5"  # six states, the cancelled one filtered out
