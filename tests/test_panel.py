@@ -756,9 +756,7 @@ def test_one_filterset_serves_the_rows_and_the_tab_counts(admin_client, states, 
     assert len(made) == 1
 
 
-def test_a_filterset_that_filters_its_own_way_counts_its_own_way(
-    admin_client, states, monkeypatch
-):
+def test_a_filterset_that_filters_its_own_way_counts_its_own_way(admin_client, states, monkeypatch):
     from genstatus.filters import GenerationFilterSet
 
     class NoCancelled(GenerationFilterSet):
