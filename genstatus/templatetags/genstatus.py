@@ -88,9 +88,11 @@ class BadgeNode(template.Node):
                 **{name: value.resolve(context) for name, value in self.options.items()},
             }
         asset = resolve(self.asset, context)
-        if asset is None or asset == "":  # a missing variable fails silently, as in Django
+        if asset is None or (asset.__class__ is str and not asset):  # as a Django variable
             return ""
-        if isinstance(statuses, badges.BadgeStatuses):  # a page's batch knows its user
+        # a page's batch knows its user (the type check first: isinstance() of a Mapping
+        # subclass goes through the ABC machinery, on every card)
+        if type(statuses) is badges.BadgeStatuses or isinstance(statuses, badges.BadgeStatuses):
             return statuses.markup(asset, self.batch_key or batch_key(options))
         return badges.render_badge(asset, statuses, user=context_user(context), **options)
 
