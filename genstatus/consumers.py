@@ -18,6 +18,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth import get_user_model
 from django.db import close_old_connections
 
 from genstatus import live
@@ -177,6 +178,8 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
 
     async def handle_resync(self, message: dict[str, Any], ref: Any) -> None:
         """A fresh snapshot of everything subscribed (after a gap, or periodically)."""
+        if not await self._refresh_user():
+            return
         since = message.get("since", 0)
         since = since if isinstance(since, int) and since >= 0 else 0
         snapshot = await self._snapshot(
@@ -190,6 +193,8 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         if not (self.assets or self.generations or self.panel is not None):
             return
         try:
+            if not await self._refresh_user():
+                return
             snapshot = await self._snapshot(
                 sorted(self.assets), sorted(self.generations), self.panel, self.panel_since
             )
@@ -221,6 +226,18 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "updates", "items": out})
 
     # -- helpers ------------------------------------------------------------------------
+    async def _refresh_user(self) -> bool:
+        """Read the user again before a resync: a deactivated user is disconnected (4401)
+        and a revoked ``view_all_generations`` stops applying from the next resync, not
+        only from the next connection. Sockets of one user resyncing together share the
+        read. False when the socket was closed."""
+        fresh = await _shared_read(("user", self.user.pk), lambda: _fresh_user(self.user.pk))
+        if fresh is None:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return False
+        self.user, self.can_view_all = fresh
+        return True
+
     def _wanted(self, item: dict[str, Any]) -> bool:
         gid = item["generation_id"]
         if gid in self.generations:
@@ -327,6 +344,21 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
 
 class _ReaderGone(Exception):
     """The read another socket joined was cancelled (that socket closed)."""
+
+
+def _fresh_user(pk: Any) -> tuple[Any, bool] | None:
+    """The user as the database has it now and whether they may see every generation;
+    None when they are gone or inactive."""
+    model = get_user_model()
+    try:
+        user = model._default_manager.get(pk=pk)
+        if not user.is_active:
+            return None
+        return user, user.has_perm(VIEW_ALL_PERMISSION)
+    except model.DoesNotExist:
+        return None
+    finally:
+        close_old_connections()
 
 
 _flights: dict[tuple[Any, ...], asyncio.Future[Any]] = {}

@@ -347,12 +347,7 @@ def request_cancel(generation: Generation, *, actor: Actor = None) -> Generation
             created_at=now,
         )
         _send_on_commit(
-            signals.generation_status_changed,
-            generation=copy.copy(generation),
-            old=Status.PROCESSING.value,
-            new=Status.PROCESSING.value,
-            actor=actor,
-            kind=GenerationEvent.Kind.CANCEL_REQUESTED.value,
+            signals.generation_cancel_requested, generation=copy.copy(generation), actor=actor
         )
         transaction.on_commit(lambda: _confirm_cancel(generation, actor), robust=True)
     return generation
@@ -379,8 +374,8 @@ def retry(generation: Generation, *, actor: Actor = None) -> Generation:
     """Create a new attempt of a failed or cancelled generation and return it.
 
     The original never changes status; it gets a "retried" event, a version bump (one
-    conditional UPDATE, like ``transition()``), ``generation_status_changed`` with
-    ``kind="retried"`` after commit, and its ``retried_as`` points to the new attempt.
+    conditional UPDATE, like ``transition()``), ``generation_retried`` after commit, and
+    its ``retried_as`` points to the new attempt.
     ``retry_of`` is unique, so two concurrent retries cannot both succeed: the loser gets
     ``InvalidTransition``. After commit the attempt is submitted to its provider class, if
     one is configured (``providers.submit``).
@@ -438,12 +433,10 @@ def retry(generation: Generation, *, actor: Actor = None) -> Generation:
                 created_at=now,
             )
             _send_on_commit(
-                signals.generation_status_changed,
+                signals.generation_retried,
                 generation=copy.copy(generation),
-                old=status,
-                new=status,
+                attempt=attempt,
                 actor=actor,
-                kind=GenerationEvent.Kind.RETRIED.value,
             )
     except IntegrityError:  # the unique retry_of: also refuses attempts made outside retry()
         generation.refresh_from_db()

@@ -463,12 +463,22 @@ def on_progressed(sender: Any, generation: Any, **kwargs: Any) -> None:
     publish(generation, "progress")
 
 
+def on_cancel_requested(sender: Any, generation: Any, **kwargs: Any) -> None:
+    publish(generation, "cancel_requested")
+
+
+def on_retried(sender: Any, generation: Any, **kwargs: Any) -> None:
+    publish(generation, "retried")
+
+
 def connect_receivers() -> None:
     from genstatus import signals
 
     signals.generation_status_changed.connect(on_status_changed, dispatch_uid="genstatus.live")
     signals.generation_created.connect(on_created, dispatch_uid="genstatus.live")
     signals.generation_progressed.connect(on_progressed, dispatch_uid="genstatus.live")
+    signals.generation_cancel_requested.connect(on_cancel_requested, dispatch_uid="genstatus.live")
+    signals.generation_retried.connect(on_retried, dispatch_uid="genstatus.live")
 
 
 @atexit.register

@@ -13,12 +13,22 @@ from django.dispatch import Signal
 # Arguments: sender=Generation, generation, actor (user or None).
 generation_created = Signal()
 
-# A generation's lifecycle changed: a status transition, a cancel request on a
-# processing generation (old == new == "processing", kind="cancel_requested"), or a
-# retry of a failed or cancelled one (old == new, kind="retried"; the new attempt is
-# ``generation.retried_as`` and gets its own generation_created).
-# Arguments: sender=Generation, generation, old, new, actor (user or None), kind (str).
+# A generation's status changed (old != new, always).
+# Arguments: sender=Generation, generation, old, new, actor (user or None),
+# kind ("transition").
 generation_status_changed = Signal()
+
+# A cancel was requested for a processing generation: it stays processing until the
+# provider confirms (then generation_status_changed, to "cancelled"). A pending or queued
+# generation is cancelled at once instead (generation_status_changed).
+# Arguments: sender=Generation, generation, actor (user or None).
+generation_cancel_requested = Signal()
+
+# A failed or cancelled generation was retried: it keeps its status, ``attempt`` (also
+# ``generation.retried_as``) is the new generation, which gets its own
+# generation_created.
+# Arguments: sender=Generation, generation, attempt, actor (user or None).
+generation_retried = Signal()
 
 # A processing generation reported progress (0-100). No status change, version bumped.
 # Arguments: sender=Generation, generation, progress.

@@ -2,7 +2,13 @@ import pytest
 from django.db import transaction
 
 from genstatus import lifecycle
-from genstatus.signals import generation_created, generation_progressed, generation_status_changed
+from genstatus.signals import (
+    generation_cancel_requested,
+    generation_created,
+    generation_progressed,
+    generation_retried,
+    generation_status_changed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,13 +28,25 @@ def received():
     def progressed(sender, **kwargs):
         calls.append(("progress", kwargs["progress"]))
 
-    generation_status_changed.connect(status_changed)
-    generation_created.connect(created)
-    generation_progressed.connect(progressed)
+    def cancel_requested(sender, **kwargs):
+        calls.append(("cancel_requested", kwargs["generation"].version, kwargs["actor"]))
+
+    def retried(sender, **kwargs):
+        generation = kwargs["generation"]
+        calls.append(("retried", generation.status, generation.version, kwargs["attempt"].pk))
+
+    pairs = [
+        (generation_status_changed, status_changed),
+        (generation_created, created),
+        (generation_progressed, progressed),
+        (generation_cancel_requested, cancel_requested),
+        (generation_retried, retried),
+    ]
+    for signal, receiver in pairs:
+        signal.connect(receiver)
     yield calls
-    generation_status_changed.disconnect(status_changed)
-    generation_created.disconnect(created)
-    generation_progressed.disconnect(progressed)
+    for signal, receiver in pairs:
+        signal.disconnect(receiver)
 
 
 def test_signals_wait_for_commit(make_generation, received, django_capture_on_commit_callbacks):
@@ -88,7 +106,9 @@ def test_cancel_request_is_signalled(make_generation, received, django_capture_o
     with django_capture_on_commit_callbacks(execute=True):
         lifecycle.mark_processing(generation)
         lifecycle.request_cancel(generation)
-    assert received[-1] == ("changed", "processing", "processing", "cancel_requested", 3)
+    assert received[-1] == ("cancel_requested", 3, None)
+    # a status change it is not: receivers of generation_status_changed see none
+    assert not [c for c in received if c[0] == "changed" and c[1] == c[2]]
 
 
 def test_retry_signals_the_original_as_retried_with_its_new_version(
@@ -103,14 +123,16 @@ def test_retry_signals_the_original_as_retried_with_its_new_version(
     def keep(sender, **kwargs):
         sent.append(kwargs["generation"])
 
-    generation_status_changed.connect(keep)
+    generation_retried.connect(keep)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             attempt = lifecycle.retry(generation)
     finally:
-        generation_status_changed.disconnect(keep)
+        generation_retried.disconnect(keep)
     assert ("created", attempt.pk) in received
-    assert received[-1] == ("changed", "failed", "failed", "retried", 3)
+    assert received[-1] == ("retried", "failed", 3, attempt.pk)
+    # no status change: a "when it fails, e-mail" receiver does not fire again
+    assert not [c for c in received if c[0] == "changed" and c[2] == "failed" and c[1] == "failed"]
     # the live message of the original names the attempt, with no query to find it
     with django_assert_num_queries(0):
         payload = live.generation_payload(sent[-1], "retried")

@@ -358,3 +358,34 @@ async def test_snapshot_tells_which_generations_were_retried(
     assert rows[original.pk]["retried_as"] == attempt.pk
     assert rows[attempt.pk]["retried_as"] is None
     await communicator.disconnect()
+
+
+async def test_a_revoked_view_all_permission_applies_from_the_next_resync(
+    user: Any, other_user: Any, asset: Asset, make_generation: Any
+) -> None:
+    permission = await Permission.objects.aget(codename="view_all_generations")
+    await sync_to_async(other_user.user_permissions.add)(permission)
+    theirs = await sync_to_async(make_generation)()  # owned by `user`
+    communicator = await connect(other_user)
+    snapshot = await subscribe(communicator, assets=[asset.pk])
+    assert snapshot["assets"][str(asset.pk)]["generation_id"] == theirs.pk
+
+    await sync_to_async(other_user.user_permissions.remove)(permission)
+    await communicator.send_json_to({"type": "resync", "ref": "r1"})
+    resync = await next_of(communicator, "snapshot")
+    assert resync["assets"][str(asset.pk)] is None
+    await sync_to_async(lifecycle.mark_queued)(theirs)
+    assert await communicator.receive_nothing(timeout=0.5)  # no update of theirs any more
+    await communicator.disconnect()
+
+
+async def test_a_deactivated_user_is_disconnected_at_the_next_resync(
+    user: Any, make_generation: Any
+) -> None:
+    communicator = await connect(user)
+    await subscribe(communicator, generations=[(await sync_to_async(make_generation)()).pk])
+    user.is_active = False
+    await sync_to_async(user.save)()
+    await communicator.send_json_to({"type": "resync", "ref": "r1"})
+    output = await communicator.receive_output()
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
