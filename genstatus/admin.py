@@ -54,11 +54,21 @@ PAGE_PARAMS = ("after", "before")
 ALL_STATUSES: frozenset[str] = frozenset(Status.values)
 
 
+def _filters_as_django_filter_does(filterset: Any) -> bool:
+    """True when ``filterset.qs`` is django-filter's: each filter applied in turn."""
+    cls = type(filterset)
+    return (
+        cls.filter_queryset is django_filters.FilterSet.filter_queryset
+        and cls.qs is django_filters.FilterSet.qs
+    )
+
+
 def _queryset_without(filterset: Any, name: str) -> QuerySet[Generation] | None:
     """``filterset.qs`` without filter ``name`` (the tab counts' base: every filter but the
     status), from the same validated FilterSet; None for a FilterSet that filters its own
-    way (``filter_queryset`` overridden), which then needs a FilterSet of its own."""
-    if type(filterset).filter_queryset is not django_filters.FilterSet.filter_queryset:
+    way (``filter_queryset`` or ``qs`` overridden), which then needs a FilterSet of its
+    own."""
+    if not _filters_as_django_filter_does(filterset):
         return None
     queryset = filterset.queryset.all()
     for filter_name, value in filterset.form.cleaned_data.items():
@@ -69,8 +79,15 @@ def _queryset_without(filterset: Any, name: str) -> QuerySet[Generation] | None:
 
 def _status_group(filterset: Any, status: str) -> frozenset[str] | None:
     """The statuses a panel tab shows (``ALL_STATUSES`` without a status filter), or None
-    when a project's own FilterSet may read ``status`` differently from genstatus's."""
-    own = getattr(type(filterset), "filter_status", None) is GenerationFilterSet.filter_status
+    when a project's own FilterSet may read ``status`` differently from genstatus's (its
+    own ``filter_status``, a status filter with another method, its own way of
+    filtering)."""
+    status_filter = filterset.filters.get("status")
+    own = (
+        _filters_as_django_filter_does(filterset)
+        and getattr(type(filterset), "filter_status", None) is GenerationFilterSet.filter_status
+        and getattr(status_filter, "method", None) == "filter_status"
+    )
     if not own:
         return None
     if not status:
@@ -330,6 +347,7 @@ class GenerationAdmin(admin.ModelAdmin):
         after, before = request.GET.get("after"), request.GET.get("before")
         rows_queryset = self.get_panel_rows_queryset(filterset.qs)
         tab_statuses = _status_group(filterset, status)
+        page = None
         if tab_counts.matches is not None and not (after or before) and tab_statuses:
             # every match was read for the counts: the first page needs no second search
             page = panel.page_from_matches(
@@ -338,7 +356,7 @@ class GenerationAdmin(admin.ModelAdmin):
                 None if tab_statuses is ALL_STATUSES else tab_statuses,
                 per_page=self.panel_per_page,
             )
-        else:
+        if page is None:
             try:
                 page = panel.keyset_page(
                     rows_queryset,

@@ -344,12 +344,16 @@ def page_from_matches(
     statuses: frozenset[str] | None = None,
     *,
     per_page: int = PER_PAGE,
-) -> KeysetPage:
+) -> KeysetPage | None:
     """The first page of ``queryset`` (the matches narrowed to ``statuses``, with what its
     rows need joined) from the ids ``count_tabs`` already read: one primary-key lookup
-    instead of a second search. The same page ``keyset_page`` gives."""
+    instead of a second search. The same page ``keyset_page`` gives, or None when a row
+    changed between the two reads (it no longer matches, or was deleted): then ask
+    ``keyset_page``."""
     ids = [pk for pk, status in matches.rows if statuses is None or status in statuses]
     rows = list(queryset.filter(pk__in=ids[:per_page]).order_by("-created_at", "-id"))
+    if len(rows) < min(per_page, len(ids)):
+        return None
     return KeysetPage(
         rows=rows,
         next_cursor=(

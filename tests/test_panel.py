@@ -769,3 +769,23 @@ def test_a_filterset_that_filters_its_own_way_counts_its_own_way(admin_client, s
     content = get(admin_client, provider="pixverse").content.decode()
     counts = dict(re.findall(r'data-gs-count="(\w+)"[^>]*>([^<]+)<', content))
     assert counts["all"] == "5"  # six states, the cancelled one filtered out
+
+
+def test_a_project_status_filter_with_its_own_choices_is_searched_as_usual(
+    admin_client, states, monkeypatch
+):
+    import django_filters
+
+    from genstatus.filters import GenerationFilterSet
+
+    class Running(GenerationFilterSet):
+        status = django_filters.ChoiceFilter(
+            choices=[("running", "Running")], method="filter_running"
+        )
+
+        def filter_running(self, queryset, name, value):
+            return queryset.filter(status__in=["queued", "processing"])
+
+    monkeypatch.setattr(GenerationAdmin, "filterset_class", Running)
+    response = get(admin_client, q="prompt", status="running")
+    assert row_ids(response) == [states["processing"].pk, states["queued"].pk]

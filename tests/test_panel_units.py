@@ -310,3 +310,44 @@ def test_many_matches_keep_no_matches(make_generation, monkeypatch):
     _mixed(make_generation)
     result = panel.count_tabs(Generation.objects.filter(provider="sora"), filtered=True)
     assert result.matches is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_migration_0003_swaps_the_partial_indexes_both_ways_on_postgres():
+    from django.core.management import call_command
+
+    def definitions():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE indexname IN "
+                "('gs_gen_active_newest', 'gs_gen_failed_newest', "
+                "'gs_gen_active_newest_new', 'gs_gen_failed_newest_new')"
+            )
+            return dict(cursor.fetchall())
+
+    covered = definitions()
+    assert set(covered) == {"gs_gen_active_newest", "gs_gen_failed_newest"}
+    assert all("INCLUDE (provider, operation_type)" in d for d in covered.values())
+    try:
+        call_command("migrate", "genstatus", "0002", verbosity=0)
+        plain = definitions()
+        assert set(plain) == set(covered)
+        assert not any("INCLUDE" in d for d in plain.values())
+    finally:
+        call_command("migrate", "genstatus", verbosity=0)
+    assert definitions() == covered
+
+
+@pytest.mark.django_db
+def test_page_from_matches_gives_up_when_a_row_changed_since_the_count(make_generation):
+    _mixed(make_generation)
+    queryset = Generation.objects.filter(provider="sora")
+    result = panel.count_tabs(queryset, filtered=True)
+    newest_failed = queryset.filter(status="failed").order_by("-created_at", "-id").first()
+    lifecycle.retry(newest_failed)  # a new row, the counted ones unchanged: still exact
+    page = panel.page_from_matches(queryset, result.matches, frozenset({"failed"}), per_page=2)
+    assert page is not None
+    Generation.objects.filter(pk=newest_failed.pk).delete()  # a counted row is gone
+    failed = queryset.filter(status="failed")
+    assert panel.page_from_matches(failed, result.matches, frozenset({"failed"})) is None
