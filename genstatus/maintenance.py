@@ -103,8 +103,12 @@ def reap(
 
     queued_after = genstatus_settings.QUEUED_STALE_AFTER
     if queued_after is not None:
+        # A job a provider accepted (it has a provider_job_id) may wait in that provider's
+        # queue as long as it likes: only jobs never handed over count as lost.
         still_lost = Q(
-            status__in=[Status.PENDING, Status.QUEUED], updated_at__lt=now - queued_after
+            status__in=[Status.PENDING, Status.QUEUED],
+            updated_at__lt=now - queued_after,
+            provider_job_id="",
         )
         for generation in rows(Generation.objects.filter(still_lost)):
             message = (

@@ -155,10 +155,10 @@ def test_reap_command_reports_what_it_did(processing, settings):
 def waiting(make_generation):
     """A generation left pending or queued (its task dropped by a worker restart)."""
 
-    def make(status="pending", **kwargs):
+    def make(status="pending", provider_job_id="", **kwargs):
         generation = make_generation(**kwargs)
         if status == "queued":
-            lifecycle.mark_queued(generation, provider_job_id="job-1")
+            lifecycle.mark_queued(generation, provider_job_id=provider_job_id)
         return generation
 
     return make
@@ -199,6 +199,16 @@ def test_the_wait_counts_from_entering_the_state(waiting, settings, clock, monke
     monkeypatch.undo()
     assert reap(now=clock + 70 * MINUTE).lost == []
     assert reap(now=clock + 111 * MINUTE).lost == [generation.pk]
+
+
+def test_a_job_a_provider_accepted_may_wait_in_its_queue(waiting, settings, clock):
+    """Queued with a provider job id: it waits in the provider's own queue, not lost."""
+    settings.GENSTATUS_QUEUED_STALE_AFTER = 60 * 60
+    accepted = waiting("queued", provider_job_id="job-1")
+    dropped = waiting("queued")
+    assert reap(now=clock + 24 * 60 * MINUTE).lost == [dropped.pk]
+    accepted.refresh_from_db()
+    assert accepted.status == "queued"
 
 
 def test_queued_stale_after_none_never_reaps_waiting_jobs(waiting, settings, clock):
