@@ -26,7 +26,7 @@ from django.core.signals import setting_changed
 from django.db import connections, router
 from django.db.models import IntegerField, Model
 from django.template.loader import get_template, render_to_string
-from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
 
@@ -66,6 +66,10 @@ _LENGTH = re.compile(r"^-?\d+(\.\d+)?(px|rem|em|%)?$")
 # How many option sets a page's BadgeStatuses renders in batches before it renders one
 # badge per call (a template that varies the options per card).
 BATCH_OPTION_SETS = 4
+
+# Badge options, normalised (options_key): show_completed (None: the setting), offset (a
+# CSS length or ""), inline, inflight.
+Options = tuple[bool | None, str, bool, bool]
 
 # Who a page of badges is for: nobody, everybody (view_all_generations) or one owner.
 NOBODY: Any = object()
@@ -107,12 +111,13 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
         inflight: bool = True,
     ) -> SafeString:
         """The badge markup of one asset of this page: ``render_badge(asset, self, ...)``."""
+        options = options_key(show_completed, offset, inline, inflight)
         # built from escaped parts; SafeString() rather than mark_safe() skips keep_lazy
-        return SafeString(self.markup(asset, (show_completed, offset, inline, inflight)))
+        return SafeString(self.markup(asset, options))
 
-    def markup(self, asset: Any, options: tuple[Any, Any, Any, Any]) -> str:
-        """``render()`` with its options as one tuple ``(show_completed, offset, inline,
-        inflight)``: what ``{% genstatus_badge %}`` calls once per card.
+    def markup(self, asset: Any, options: Options) -> str:
+        """``render()`` with its options as ``options_key()`` gives them: what
+        ``{% genstatus_badge %}`` calls once per card.
 
         The first call with a set of options renders the badges of every asset of the page
         with them in one loop, the following calls look them up: on a gallery page each card
@@ -121,16 +126,13 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
         badge per call. The markup is escaped: safe to print as it is.
         """
         pk = asset.pk if isinstance(asset, Model) else asset
-        try:
-            batch = self._batches.get(options)
-        except TypeError:  # an unhashable option: rendered on its own
-            batch = None
+        batch = self._batches.get(options)
         if batch is not None:
             text = batch.get(pk)
             if text is not None:
                 return text
         elif self._fast and pk in self._rows:
-            if len(self._batches) >= BATCH_OPTION_SETS or not _hashable(options):
+            if len(self._batches) >= BATCH_OPTION_SETS:
                 return self._render_all(options, [pk])[pk]
             batch = self._batches[options] = self._render_all(options, self._rows)
             return batch[pk]
@@ -146,16 +148,14 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
             inflight=inflight,
         )
 
-    def _render_all(
-        self, options: tuple[Any, Any, Any, Any], keys: Iterable[Any]
-    ) -> dict[Any, str]:
+    def _render_all(self, options: Options, keys: Iterable[Any]) -> dict[Any, str]:
         show_completed, offset, inline, inflight = options
         if show_completed is None:
             show_completed = self.show_completed
         rows, counts = self._rows, self._counts
         keys = list(keys)
         entries = [(pk, rows[pk], counts.get(pk, 0) if inflight else None) for pk in keys]
-        markup = _render_many(entries, show_completed, _offset(offset), inline, self.language)
+        markup = _render_many(entries, show_completed, offset, inline, self.language)
         return dict(zip(keys, markup, strict=True))
 
     def row(self, key: Any) -> tuple[Row | None, int]:
@@ -179,14 +179,6 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
 
     def __repr__(self) -> str:
         return f"<BadgeStatuses for {len(self)} assets>"
-
-
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def asset_pk(asset: Any) -> Any:
@@ -386,15 +378,6 @@ def _clear_caches(**kwargs: Any) -> None:
         _texts.cache_clear()
         _inflight_label.cache_clear()
         _inflight_label_html.cache_clear()
-    if kwargs.get("setting") in {
-        "TEMPLATES",
-        "INSTALLED_APPS",
-        "STATIC_URL",
-        "STORAGES",
-        "ROOT_URLCONF",
-        "FORCE_SCRIPT_NAME",
-    }:
-        _rendered_assets.cache_clear()
     if kwargs.get("setting") in {"GENSTATUS_ASSET_MODEL", "DATABASES", "INSTALLED_APPS"}:
         _fetch_sql.cache_clear()
 
@@ -412,6 +395,20 @@ def _offset(value: Any) -> str:
             'such as 28, or a length such as "1.75rem".'
         )
     return text if text[-1].isalpha() or text.endswith("%") else f"{text}px"
+
+
+def options_key(
+    show_completed: Any = None, offset: Any = None, inline: Any = False, inflight: Any = True
+) -> Options:
+    """Badge options normalised, so that equal options share a page's batch
+    (``offset=28`` and ``offset="28px"`` are one); ValueError for an offset that is not a
+    CSS length."""
+    return (
+        None if show_completed is None else bool(show_completed),
+        _offset(offset),
+        bool(inline),
+        bool(inflight),
+    )
 
 
 def badge_context(
@@ -706,13 +703,6 @@ def assets_context() -> dict[str, Any]:
 def render_assets(template_name: str = ASSETS_TEMPLATE) -> SafeString:
     """The once-per-page markup: stylesheet, icon templates and the live client.
 
-    The same on every page of a site: rendered once per URLconf, script prefix and language
-    (a settings change clears it)."""
-    return _rendered_assets(template_name, get_urlconf(), get_script_prefix(), get_language())
-
-
-@lru_cache(maxsize=32)
-def _rendered_assets(
-    template_name: str, urlconf: Any, prefix: str, language: str | None
-) -> SafeString:
+    Rendered on every call: ``{% static %}`` may give per-request URLs (signed storage
+    URLs that expire), and an overridden template may read per-request data."""
     return mark_safe(get_template(template_name).render(assets_context()))

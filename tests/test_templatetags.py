@@ -373,7 +373,7 @@ def test_a_page_renders_its_badges_in_one_batch_per_option_set(user, make_genera
     statuses = badges.badge_statuses(assets, user)
     first = statuses.render(assets[0], inline=True)
     assert len(statuses._batches) == 1  # every asset of the page, rendered at once
-    assert statuses._batches[(None, None, True, True)][assets[2].pk] == statuses.render(
+    assert statuses._batches[(None, "", True, True)][assets[2].pk] == statuses.render(
         assets[2], inline=True
     )
     assert first == badges.render_badge(assets[0], statuses, inline=True)
@@ -427,9 +427,8 @@ def test_a_missing_or_none_asset_renders_nothing_as_django_variables_do(asset, g
     assert render("{% genstatus_badge none_asset %}", none_asset=None) == ""
 
 
-def test_assets_markup_is_reused_and_follows_settings_changes():
+def test_assets_markup_follows_the_static_storage_on_every_page():
     first = render("{% genstatus_assets %}")
-    assert render("{% genstatus_assets %}") == first
     with override_settings(STATIC_URL="/cdn/"):
         assert 'href="/cdn/genstatus/css/genstatus.css"' in render("{% genstatus_assets %}")
     assert render("{% genstatus_assets %}") == first
@@ -439,3 +438,42 @@ def test_primary_keys_given_as_text_are_converted(asset, generation):
     statuses = badges.badge_statuses([str(asset.pk)], PAGE_USER[0])
     assert asset.pk in statuses
     assert 'data-gs-status="pending"' in statuses.render(asset)
+
+
+def test_equal_options_share_a_batch_and_bad_ones_are_refused(user, make_generation):
+    assets = [Asset.objects.create(owner=user, title=f"a{i}") for i in range(2)]
+    for asset in assets:
+        make_generation(asset=asset)
+    statuses = badges.badge_statuses(assets, user)
+    first = statuses.render(assets[0], offset=28)
+    assert statuses.render(assets[0], offset="28px") == first
+    assert statuses.render(assets[0], offset=28, show_completed=0) == statuses.render(
+        assets[0], offset="28", show_completed=False
+    )
+    assert len(statuses._batches) == 2
+    with pytest.raises(ValueError, match="not a CSS length"):
+        statuses.render(assets[0], offset=True)
+
+
+def test_a_missing_statuses_variable_falls_back_to_one_query(asset, generation):
+    html = render("{% genstatus_badge asset nothing %}", asset=asset)
+    assert 'data-gs-status="pending"' in html
+
+
+@override_settings(USE_THOUSAND_SEPARATOR=True)
+@pytest.mark.parametrize("options", [{}, {"inline": True, "show_completed": True}])
+def test_template_and_fast_path_agree_on_large_numbers_with_thousand_separators(
+    user, make_generation, options
+):
+    """Ids and versions are data, never localised ("12,345" would not match the live
+    client's ids)."""
+    asset = Asset.objects.create(pk=12345, owner=user, title="big")
+    generation = make_generation(asset=asset)
+    Generation.objects.filter(pk=generation.pk).update(version=1234)
+    make_generation(asset=None, source_assets=[asset])
+    statuses = badges.badge_statuses([asset], PAGE_USER[0])
+    fast = badges.render_badge(asset, statuses, **options)
+    context = badges.badge_context(asset, statuses, **options)
+    assert fast == get_template(badges.BADGE_TEMPLATE).render(context).strip()
+    assert 'data-gs-asset="12345"' in fast
+    assert 'data-gs-version="1234"' in fast

@@ -11,6 +11,7 @@ Thin tags over ``genstatus.badges``::
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -76,11 +77,17 @@ class BadgeNode(template.Node):
             if is_literal(value)
         }
         self.options = {name: value for name, value in options.items() if not is_literal(value)}
-        # the options as BadgeStatuses.markup() takes them, when none varies per card
-        self.batch_key = None if self.options else batch_key(self.constant_options)
+        # the options as BadgeStatuses.markup() takes them, when none varies per card (an
+        # offset that is not a CSS length raises its ValueError when the tag renders)
+        self.batch_key: badges.Options | None = None
+        if not self.options:
+            with contextlib.suppress(ValueError):
+                self.batch_key = badges.options_key(**self.constant_options)
 
     def render(self, context: template.Context) -> str:
         statuses = None if self.statuses is None else resolve(self.statuses, context)
+        if isinstance(statuses, str):  # a missing variable (string_if_invalid): not fetched
+            statuses = None
         options = self.constant_options
         if self.options:
             options = {
@@ -93,18 +100,8 @@ class BadgeNode(template.Node):
         # a page's batch knows its user (the type check first: isinstance() of a Mapping
         # subclass goes through the ABC machinery, on every card)
         if type(statuses) is badges.BadgeStatuses or isinstance(statuses, badges.BadgeStatuses):
-            return statuses.markup(asset, self.batch_key or batch_key(options))
+            return statuses.markup(asset, self.batch_key or badges.options_key(**options))
         return badges.render_badge(asset, statuses, user=context_user(context), **options)
-
-
-def batch_key(options: dict[str, Any]) -> tuple[Any, Any, Any, Any]:
-    """``{% genstatus_badge %}`` options as the tuple ``BadgeStatuses.markup`` takes."""
-    return (
-        options.get("show_completed"),
-        options.get("offset"),
-        options.get("inline", False),
-        options.get("inflight", True),
-    )
 
 
 def resolve(expression: FilterExpression, context: template.Context) -> Any:
