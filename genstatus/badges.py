@@ -26,6 +26,7 @@ from django.core.signals import setting_changed
 from django.db import connections, router
 from django.db.models import IntegerField, Model
 from django.template.loader import get_template, render_to_string
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext, ngettext
@@ -54,6 +55,9 @@ ASSETS_TEMPLATE = "genstatus/partials/assets.html"
 ICONS = ("clock", "layers", "loader", "check", "alert", "x")
 INFLIGHT_ATTRIBUTE = f"{ANNOTATION_PREFIX}inflight"
 _DEFAULT_BADGE_FILE = Path(__file__).parent / "templates" / "genstatus" / "badge.html"
+_DEFAULT_ASSETS_FILE = (
+    Path(__file__).parent / "templates" / "genstatus" / "partials" / "assets.html"
+)
 
 # What a badge reads of a generation: (id, status, version, progress, error_message).
 Row = tuple[Any, str, int, int | None, str]
@@ -375,6 +379,8 @@ def _clear_caches(**kwargs: Any) -> None:
         icon_svg.cache_clear()
         _static_parts.cache_clear()
         _default_template_in_use.cache_clear()
+        _default_assets_template_in_use.cache_clear()
+        _icon_templates.cache_clear()
         _texts.cache_clear()
         _inflight_label.cache_clear()
         _inflight_label_html.cache_clear()
@@ -703,6 +709,37 @@ def assets_context() -> dict[str, Any]:
 def render_assets(template_name: str = ASSETS_TEMPLATE) -> SafeString:
     """The once-per-page markup: stylesheet, icon templates and the live client.
 
-    Rendered on every call: ``{% static %}`` may give per-request URLs (signed storage
-    URLs that expire), and an overridden template may read per-request data."""
+    Built on every call, never cached: ``{% static %}`` may give per-request URLs (signed
+    storage URLs that expire) and an overridden template may read per-request data. While
+    the template is genstatus's own, a string builder gives the same bytes (tested)."""
+    if template_name == ASSETS_TEMPLATE and _default_assets_template_in_use():
+        return SafeString(_assets_fast())
     return mark_safe(get_template(template_name).render(assets_context()))
+
+
+@cache
+def _default_assets_template_in_use() -> bool:
+    origin = getattr(get_template(ASSETS_TEMPLATE), "origin", None)
+    return origin is not None and Path(str(origin.name)) == _DEFAULT_ASSETS_FILE
+
+
+@cache
+def _icon_templates() -> str:
+    return "".join(
+        f'<template data-gs-icon="{name}">{icon_svg(name)}</template>\n' for name in ICONS
+    )
+
+
+def _assets_fast() -> str:
+    """``genstatus/partials/assets.html`` as a string builder."""
+    status_url = _reverse("genstatus:api-asset-statuses")
+    generations_url = _reverse("genstatus:api-generation-list")
+    urls = (f' data-gs-status-url="{_esc(status_url)}"' if status_url else "") + (
+        f' data-gs-generations-url="{_esc(generations_url)}"' if generations_url else ""
+    )
+    return (
+        f'\n<link rel="stylesheet" href="{_esc(static("genstatus/css/genstatus.css"))}">\n'
+        f"{_icon_templates()}"
+        f'<script type="module" src="{_esc(static("genstatus/js/live.js"))}" data-gs-live '
+        f'data-gs-ws-path="/ws/genstatus/"{urls}></script>\n'
+    )

@@ -477,3 +477,32 @@ def test_template_and_fast_path_agree_on_large_numbers_with_thousand_separators(
     assert fast == get_template(badges.BADGE_TEMPLATE).render(context).strip()
     assert 'data-gs-asset="12345"' in fast
     assert 'data-gs-version="1234"' in fast
+
+
+@pytest.mark.parametrize("urlconf", [None, "gallery.urls"])
+def test_assets_fast_path_is_identical_to_the_template(urlconf, settings):
+    if urlconf:
+        settings.ROOT_URLCONF = urlconf
+    expected = get_template(badges.ASSETS_TEMPLATE).render(badges.assets_context())
+    assert badges._assets_fast() == expected
+    assert badges.render_assets() == expected
+
+
+@override_settings(
+    TEMPLATES=[
+        {
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {"genstatus/partials/assets.html": "<i class='mine'>{{ ws_path }}</i>"},
+                    ),
+                    "django.template.loaders.app_directories.Loader",
+                ]
+            },
+        }
+    ]
+)
+def test_a_project_can_override_the_assets_template():
+    assert render("{% genstatus_assets %}") == "<i class='mine'>/ws/genstatus/</i>"
