@@ -21,7 +21,11 @@ OUT = ROOT / "docs" / "benchmarks.md"
 # (title, arguments after `python`, extra environment) — full sizes; CI runs small sizes
 # inside the tests. Scripts print Markdown, except those whose output is shown as printed.
 BENCHMARKS: list[tuple[str, list[str], dict[str, str]]] = [
-    ("Gallery badges (500 cards, SQLite)", ["bench/bench_gallery.py", "--rounds", "9"], {}),
+    (
+        "Gallery badges (500 cards, SQLite)",
+        ["bench/bench_gallery.py", "--rounds", "9", "--runs", "5"],
+        {},
+    ),
     (
         "Generations panel at 1,000,000 rows (PostgreSQL)",
         ["bench/bench_panel.py", "--repeat", "9"],
