@@ -789,3 +789,13 @@ def test_a_project_status_filter_with_its_own_choices_is_searched_as_usual(
     monkeypatch.setattr(GenerationAdmin, "filterset_class", Running)
     response = get(admin_client, q="prompt", status="running")
     assert row_ids(response) == [states["processing"].pk, states["queued"].pk]
+
+
+def test_the_rows_query_reads_only_what_a_row_shows(admin_client, states):
+    with CaptureQueriesContext(connection) as queries:
+        content = get(admin_client).content.decode()
+    rows_sql = [q["sql"] for q in queries.captured_queries if '"prompt"' in q["sql"]]
+    assert rows_sql
+    for column in ("params", "heartbeat_at", "started_at", "finished_at", "provider_job_id"):
+        assert f'"{column}"' not in rows_sql[-1]
+    assert "Quota exceeded" in content  # the failed row's error, read from the same query
