@@ -297,10 +297,6 @@ def count_tabs(
       owner reflects everybody's rows, so the capped sample is always read first.
     """
     unordered = queryset.order_by()
-    scoped = {
-        slug: unordered.filter(status__in=sorted(GROUPS[status])) if status else unordered
-        for slug, _label, status in TABS
-    }
     whole: int | None = None
     if filtered or searched or owner_scoped:
         estimate = whole = planner_estimate(unordered)
@@ -323,6 +319,10 @@ def count_tabs(
                     for slug, _label, status in TABS
                 }
                 return TabCounts(exact, Matches(sample))
+    scoped = {
+        slug: unordered.filter(status__in=sorted(GROUPS[status])) if status else unordered
+        for slug, _label, status in TABS
+    }
     # the planner's estimates of every tab at once (the whole set's is known if filtered)
     to_estimate = [slug for slug in scoped if not (slug == "all" and whole is not None)]
     found = planner_estimates([scoped[slug] for slug in to_estimate])
