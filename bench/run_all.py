@@ -23,7 +23,7 @@ OUT = ROOT / "docs" / "benchmarks.md"
 BENCHMARKS: list[tuple[str, list[str], dict[str, str]]] = [
     (
         "Gallery badges (500 cards, SQLite)",
-        ["bench/bench_gallery.py", "--rounds", "9", "--runs", "5"],
+        ["bench/bench_gallery.py", "--rounds", "100", "--runs", "5"],
         {},
     ),
     (

@@ -545,29 +545,30 @@ def _render_many(
         if frame is None:
             frame = frames[status] = _frame(head, flag, status, show_completed, language)
         start, middle, end = frame
-        if row is None:
-            badge = f"{start}{asset_id}{end}"
-        else:
-            generation_id, status, version, progress, error_message = row
-            if type(generation_id) is not int:  # ids and statuses come from our own table
-                generation_id = _esc(generation_id)
-            if status == Status.FAILED and error_message:
-                end = _error_end(flag, error_message, language)
-            elif status == Status.PROCESSING and progress is not None:
-                end = _progress_end(flag, progress, language)
-            badge = (
-                f'{start}{asset_id}" data-gs-generation="{generation_id}{middle}{version}" '
-                f'data-gs-progress="{"" if progress is None else progress}{end}'
-            )
+        close = "</span>"
         if count:  # only a count above zero is shown
             label = _inflight_label_html(count, language)
-            badge += (
+            close = (
                 f'<span class="gs-inflight" data-gs-inflight="{count}" '
                 f'data-gs-asset="{asset_id}" role="img" aria-label="{label}" title="{label}"'
                 f">{icon_svg('layers')}"
-                f'<span class="gs-inflight__count" data-gs-inflight-count>{count}</span></span>'
+                f'<span class="gs-inflight__count" data-gs-inflight-count>{count}</span>'
+                "</span></span>"
             )
-        markup.append(f"{badge}</span>")
+        if row is None:
+            markup.append(f"{start}{asset_id}{end}{close}")
+            continue
+        generation_id, status, version, progress, error_message = row
+        if type(generation_id) is not int:  # ids and statuses come from our own table
+            generation_id = _esc(generation_id)
+        if status == "failed" and error_message:
+            end = _error_end(flag, error_message, language)
+        elif status == "processing" and progress is not None:
+            end = _progress_end(flag, progress, language)
+        markup.append(
+            f'{start}{asset_id}" data-gs-generation="{generation_id}{middle}{version}" '
+            f'data-gs-progress="{"" if progress is None else progress}{end}{close}'
+        )
     return markup
 
 
