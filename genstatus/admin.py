@@ -93,6 +93,18 @@ def _queryset_without(filterset: Any, name: str) -> QuerySet[Generation] | None:
     return queryset
 
 
+def _retried_as(generation: Generation) -> Generation | None:
+    """The attempt a generation was retried as, or None; without raising (and catching)
+    DoesNotExist for each of the 50 rows when ``select_related`` already read it."""
+    cache = generation._state.fields_cache
+    if "retried_as" in cache:
+        return cache["retried_as"]
+    try:
+        return generation.retried_as
+    except Generation.DoesNotExist:
+        return None
+
+
 def _status_group(filterset: Any, status: str) -> frozenset[str] | None:
     """The statuses a panel tab shows (``ALL_STATUSES`` without a status filter), or None
     when a project's own FilterSet may read ``status`` differently from genstatus's (its
@@ -455,12 +467,11 @@ class GenerationAdmin(admin.ModelAdmin):
         detail (params, timestamps, history) loads when a row is expanded.
         """
         display = status_display(generation.status)
-        try:
-            retried_as = generation.retried_as
-        except Generation.DoesNotExist:
-            retried_as = None
+        retried_as = _retried_as(generation)
         change_url = self._change_url(request)
-        now = request.__dict__.setdefault("_genstatus_now", timezone.now())
+        now = request.__dict__.get("_genstatus_now")
+        if now is None:
+            now = request.__dict__["_genstatus_now"] = timezone.now()
         return {
             "generation": generation,
             "display": display,

@@ -799,3 +799,17 @@ def test_the_rows_query_reads_only_what_a_row_shows(admin_client, states):
     for column in ("params", "heartbeat_at", "started_at", "finished_at", "provider_job_id"):
         assert f'"{column}"' not in rows_sql[-1]
     assert "Quota exceeded" in content  # the failed row's error, read from the same query
+
+
+def test_retried_as_reads_the_joined_row_or_asks_for_it(make_generation):
+    from genstatus.admin import _retried_as
+
+    original = make_generation()
+    lifecycle.mark_failed(original, "boom")
+    attempt = lifecycle.retry(original)
+    joined = Generation.objects.select_related("retried_as").get(pk=original.pk)
+    assert _retried_as(joined) == attempt
+    assert _retried_as(Generation.objects.get(pk=original.pk)) == attempt  # not joined
+    lonely = Generation.objects.select_related("retried_as").get(pk=attempt.pk)
+    assert _retried_as(lonely) is None
+    assert _retried_as(Generation.objects.get(pk=attempt.pk)) is None
