@@ -126,15 +126,26 @@ async def test_user_a_never_receives_user_b_generation(
     await communicator.disconnect()
 
 
+async def watching_theirs_with_view_all(
+    viewer: Any, asset: Asset, make_generation: Any
+) -> tuple[Any, Any, Permission]:
+    """``viewer`` holds view_all_generations and watches ``asset``, whose generation belongs
+    to its owner: (socket, that generation, the permission)."""
+    permission = await Permission.objects.aget(codename="view_all_generations")
+    await sync_to_async(viewer.user_permissions.add)(permission)
+    theirs = await sync_to_async(make_generation)()  # owned by `user`
+    communicator = await connect(viewer)
+    snapshot = await subscribe(communicator, assets=[asset.pk])
+    assert snapshot["assets"][str(asset.pk)]["generation_id"] == theirs.pk
+    return communicator, theirs, permission
+
+
 async def test_view_all_permission_sees_every_users_generations(
     user: Any, other_user: Any, asset: Asset, make_generation: Any
 ) -> None:
-    permission = await Permission.objects.aget(codename="view_all_generations")
-    await sync_to_async(other_user.user_permissions.add)(permission)
-    theirs = await sync_to_async(make_generation)()  # owned by `user`
-    communicator = await connect(other_user)
-    snapshot = await subscribe(communicator, assets=[asset.pk])
-    assert snapshot["assets"][str(asset.pk)]["generation_id"] == theirs.pk
+    communicator, theirs, _ = await watching_theirs_with_view_all(
+        other_user, asset, make_generation
+    )
     await sync_to_async(lifecycle.mark_queued)(theirs)
     frame = await next_of(communicator, "updates")
     assert frame["items"][0]["status"] == "queued"
@@ -363,13 +374,9 @@ async def test_snapshot_tells_which_generations_were_retried(
 async def test_a_revoked_view_all_permission_applies_from_the_next_resync(
     user: Any, other_user: Any, asset: Asset, make_generation: Any
 ) -> None:
-    permission = await Permission.objects.aget(codename="view_all_generations")
-    await sync_to_async(other_user.user_permissions.add)(permission)
-    theirs = await sync_to_async(make_generation)()  # owned by `user`
-    communicator = await connect(other_user)
-    snapshot = await subscribe(communicator, assets=[asset.pk])
-    assert snapshot["assets"][str(asset.pk)]["generation_id"] == theirs.pk
-
+    communicator, theirs, permission = await watching_theirs_with_view_all(
+        other_user, asset, make_generation
+    )
     await sync_to_async(other_user.user_permissions.remove)(permission)
     await communicator.send_json_to({"type": "resync", "ref": "r1"})
     resync = await next_of(communicator, "snapshot")
