@@ -71,6 +71,8 @@ class BadgeNode(template.Node):
     ) -> None:
         self.asset = asset
         self.statuses = statuses
+        self.asset_name = bare_name(asset)
+        self.statuses_name = None if statuses is None else bare_name(statuses)
         self.constant_options = {
             name: value.resolve(template.Context())
             for name, value in options.items()
@@ -85,7 +87,9 @@ class BadgeNode(template.Node):
                 self.batch_key = badges.options_key(**self.constant_options)
 
     def render(self, context: template.Context) -> str:
-        statuses = None if self.statuses is None else resolve(self.statuses, context)
+        statuses = (
+            None if self.statuses is None else resolve(self.statuses, self.statuses_name, context)
+        )
         if isinstance(statuses, str):  # a missing variable (string_if_invalid): not fetched
             statuses = None
         options = self.constant_options
@@ -94,7 +98,7 @@ class BadgeNode(template.Node):
                 **options,
                 **{name: value.resolve(context) for name, value in self.options.items()},
             }
-        asset = resolve(self.asset, context)
+        asset = resolve(self.asset, self.asset_name, context)
         if asset is None or (asset.__class__ is str and not asset):  # as a Django variable
             return ""
         # a page's batch knows its user (the type check first: isinstance() of a Mapping
@@ -104,20 +108,23 @@ class BadgeNode(template.Node):
         return badges.render_badge(asset, statuses, user=context_user(context), **options)
 
 
-def resolve(expression: FilterExpression, context: template.Context) -> Any:
-    """``expression.resolve(context)``, with a shortcut for a bare variable name (``asset``,
-    ``statuses``) whose value is not callable: the tag runs once per card."""
+def bare_name(expression: FilterExpression) -> str | None:
+    """The variable name of an argument that is just a name (``asset``, ``statuses``), else
+    None (a dotted lookup, a filter, a literal)."""
     var = expression.var
-    bare = (
-        not expression.filters
-        and isinstance(var, Variable)
-        and var.lookups is not None
-        and len(var.lookups) == 1
-        and not var.translate
-    )
-    if bare:
+    if expression.filters or not isinstance(var, Variable) or var.translate:
+        return None
+    if var.lookups is None or len(var.lookups) != 1:
+        return None
+    return var.lookups[0]
+
+
+def resolve(expression: FilterExpression, name: str | None, context: template.Context) -> Any:
+    """``expression.resolve(context)``, with a shortcut for a bare variable ``name`` whose
+    value is not callable: the tag runs once per card."""
+    if name is not None:
         try:
-            value = context[var.lookups[0]]
+            value = context[name]
         except KeyError:
             return expression.resolve(context)  # string_if_invalid and friends
         if not callable(value):
