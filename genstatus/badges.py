@@ -103,7 +103,7 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
         self.show_completed = genstatus_settings.SHOW_COMPLETED
         self.language = get_language()
         self._fast = _default_template_in_use()
-        self._batches: dict[tuple[Any, Any, Any, Any], dict[Any, str]] = {}
+        self._batches: dict[Options, dict[Any, str]] = {}
 
     def render(
         self,
