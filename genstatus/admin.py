@@ -13,6 +13,8 @@ from typing import Any
 
 import django_filters
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
@@ -91,6 +93,16 @@ def _queryset_without(filterset: Any, name: str) -> QuerySet[Generation] | None:
         if filter_name != name:
             queryset = filterset.filters[filter_name].filter(queryset, value)
     return queryset
+
+
+def _owner_fields() -> tuple[str, ...]:
+    """The owner's username alone when the user model prints itself by it (the default
+    ``AbstractBaseUser.__str__``): a row shows the owner's name, never the rest of the
+    user row (password hash, dates). Any other ``__str__`` gets the whole row."""
+    user_model = get_user_model()
+    if user_model.__str__ is AbstractBaseUser.__str__:
+        return (f"owner__{user_model.USERNAME_FIELD}",)
+    return ()
 
 
 def _retried_as(generation: Generation) -> Generation | None:
@@ -304,7 +316,9 @@ class GenerationAdmin(admin.ModelAdmin):
         ``get_panel_row`` or ``panel_row.html`` that reads another field adds it here
         (``super().get_panel_rows_queryset(queryset).defer(None)`` loads every field).
         The asset is not joined: "open asset" resolves its URL when clicked."""
-        return queryset.select_related("owner", "retried_as").only(*PANEL_ROW_FIELDS)
+        return queryset.select_related("owner", "retried_as").only(
+            *PANEL_ROW_FIELDS, *_owner_fields()
+        )
 
     # URLs --------------------------------------------------------------------------------
 

@@ -813,3 +813,25 @@ def test_retried_as_reads_the_joined_row_or_asks_for_it(make_generation):
     lonely = Generation.objects.select_related("retried_as").get(pk=attempt.pk)
     assert _retried_as(lonely) is None
     assert _retried_as(Generation.objects.get(pk=attempt.pk)) is None
+
+
+def test_the_rows_read_only_the_owners_name_when_that_is_how_users_print(
+    admin_client, states, monkeypatch
+):
+    from django.contrib.auth import get_user_model
+
+    def rows_sql():
+        with CaptureQueriesContext(connection) as queries:
+            content = get(admin_client).content.decode()
+        rows = [q["sql"] for q in queries.captured_queries if '"prompt"' in q["sql"]][-1]
+        return rows, content
+
+    rows, content = rows_sql()
+    assert '"auth_user"."username"' in rows
+    assert '"auth_user"."password"' not in rows
+    assert '<td class="gs-col-owner">owner</td>' in content
+    # a user model that prints itself another way gets its whole row
+    monkeypatch.setattr(get_user_model(), "__str__", lambda user: f"<{user.email or 'x'}>")
+    rows, content = rows_sql()
+    assert '"auth_user"."email"' in rows
+    assert '<td class="gs-col-owner">&lt;x&gt;</td>' in content
