@@ -54,10 +54,7 @@ BADGE_TEMPLATE = "genstatus/badge.html"
 ASSETS_TEMPLATE = "genstatus/partials/assets.html"
 ICONS = ("clock", "layers", "loader", "check", "alert", "x")
 INFLIGHT_ATTRIBUTE = f"{ANNOTATION_PREFIX}inflight"
-_DEFAULT_BADGE_FILE = Path(__file__).parent / "templates" / "genstatus" / "badge.html"
-_DEFAULT_ASSETS_FILE = (
-    Path(__file__).parent / "templates" / "genstatus" / "partials" / "assets.html"
-)
+_OWN_TEMPLATES = Path(__file__).parent / "templates"
 
 # What a badge reads of a generation: (id, status, version, progress, error_message).
 Row = tuple[Any, str, int, int | None, str]
@@ -102,7 +99,7 @@ class BadgeStatuses(Mapping[Any, BadgeData]):
         # resolved once per page rather than once per card
         self.show_completed = genstatus_settings.SHOW_COMPLETED
         self.language = get_language()
-        self._fast = _default_template_in_use()
+        self._fast = own_template_in_use(BADGE_TEMPLATE)
         self._batches: dict[Options, dict[Any, str]] = {}
 
     def render(
@@ -347,11 +344,12 @@ def icon_svg(name: str) -> SafeString:
     return mark_safe(render_to_string(f"genstatus/icons/{name}.svg").strip())
 
 
-@cache
-def _default_template_in_use() -> bool:
-    """True while ``genstatus/badge.html`` resolves to genstatus's own file."""
-    origin = getattr(get_template(BADGE_TEMPLATE), "origin", None)
-    return origin is not None and Path(str(origin.name)) == _DEFAULT_BADGE_FILE
+@lru_cache(maxsize=16)
+def own_template_in_use(name: str) -> bool:
+    """True while template ``name`` resolves to genstatus's own file, not a project's
+    override: the condition of every string builder that stands in for a template."""
+    origin = getattr(get_template(name), "origin", None)
+    return origin is not None and Path(str(origin.name)) == _OWN_TEMPLATES / name
 
 
 @lru_cache(maxsize=64)
@@ -378,8 +376,7 @@ def _clear_caches(**kwargs: Any) -> None:
     if kwargs.get("setting") in {"TEMPLATES", "INSTALLED_APPS", "LANGUAGE_CODE"}:
         icon_svg.cache_clear()
         _static_parts.cache_clear()
-        _default_template_in_use.cache_clear()
-        _default_assets_template_in_use.cache_clear()
+        own_template_in_use.cache_clear()
         _icon_templates.cache_clear()
         _texts.cache_clear()
         _inflight_label.cache_clear()
@@ -658,7 +655,7 @@ def _render_one(
     template_name: str = BADGE_TEMPLATE,
 ) -> SafeString:
     """One badge, without the page batches of ``BadgeStatuses.render``."""
-    if template_name == BADGE_TEMPLATE and _default_template_in_use():
+    if template_name == BADGE_TEMPLATE and own_template_in_use(BADGE_TEMPLATE):
         row, count = _lookup(asset, statuses, user)
         if isinstance(statuses, BadgeStatuses):
             language = statuses.language
@@ -713,15 +710,9 @@ def render_assets(template_name: str = ASSETS_TEMPLATE) -> SafeString:
     Built on every call, never cached: ``{% static %}`` may give per-request URLs (signed
     storage URLs that expire) and an overridden template may read per-request data. While
     the template is genstatus's own, a string builder gives the same bytes (tested)."""
-    if template_name == ASSETS_TEMPLATE and _default_assets_template_in_use():
+    if template_name == ASSETS_TEMPLATE and own_template_in_use(ASSETS_TEMPLATE):
         return SafeString(_assets_fast())
     return mark_safe(get_template(template_name).render(assets_context()))
-
-
-@cache
-def _default_assets_template_in_use() -> bool:
-    origin = getattr(get_template(ASSETS_TEMPLATE), "origin", None)
-    return origin is not None and Path(str(origin.name)) == _DEFAULT_ASSETS_FILE
 
 
 @cache

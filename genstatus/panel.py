@@ -20,13 +20,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Q, QuerySet
-from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
@@ -35,7 +33,10 @@ from django.utils.translation import get_language, ngettext, pgettext
 from django.utils.translation import gettext as _
 
 from genstatus import lifecycle
-from genstatus.badges import icon_svg  # noqa: F401 - the one icon reader, used by admin.py
+from genstatus.badges import (
+    icon_svg,  # noqa: F401 - the one icon reader, used by admin.py
+    own_template_in_use,
+)
 from genstatus.exceptions import InvalidTransition, RetryLimitReached
 from genstatus.models import Generation
 from genstatus.states import ACTIVE, GROUPS, RETRYABLE, TERMINAL
@@ -442,16 +443,13 @@ def _truncation_text(language: str | None) -> str:
 # Row markup ----------------------------------------------------------------------------
 
 ROW_TEMPLATE = "genstatus/admin/panel_row.html"
-_DEFAULT_ROW_FILE = Path(__file__).parent / "templates" / "genstatus" / "admin" / "panel_row.html"
 # What {% for row in rows %}{% include %} in panel.html puts after each row.
 ROW_SEPARATOR = "\n          "
 
 
-@lru_cache(maxsize=1)
 def default_row_template_in_use() -> bool:
     """True while ``genstatus/admin/panel_row.html`` resolves to genstatus's own file."""
-    origin = getattr(get_template(ROW_TEMPLATE), "origin", None)
-    return origin is not None and Path(str(origin.name)) == _DEFAULT_ROW_FILE
+    return own_template_in_use(ROW_TEMPLATE)
 
 
 @lru_cache(maxsize=16)
@@ -474,7 +472,6 @@ def _row_labels(language: str | None) -> dict[str, str]:
 
 def _clear_caches(**kwargs: Any) -> None:
     if kwargs.get("setting") in {"TEMPLATES", "INSTALLED_APPS", "LANGUAGE_CODE", "LANGUAGES"}:
-        default_row_template_in_use.cache_clear()
         _row_labels.cache_clear()
         _ago_texts.cache_clear()
         _truncation_text.cache_clear()
