@@ -7,6 +7,8 @@ pytest runs after it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -33,6 +35,26 @@ def session_cookie(user: Any, url: str) -> dict[str, str]:
     return {"name": settings.SESSION_COOKIE_NAME, "value": value, "url": url}
 
 
+@asynccontextmanager
+async def logged_in_page(cookie: dict[str, str]) -> AsyncIterator[tuple[Any, list[str]]]:
+    """A Chromium page carrying the session ``cookie``, and the page errors it records."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            context = await browser.new_context()
+            await context.add_cookies([cookie])
+            page = await context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            yield page, errors
+        finally:
+            await browser.close()
+
+
 async def wait_synced(page: Any, at_least: int) -> None:
     await page.wait_for_function(
         "n => document.documentElement.dataset.gsLive === 'open'"
@@ -45,20 +67,10 @@ async def wait_synced(page: Any, at_least: int) -> None:
 async def test_gallery_badge_follows_the_server_without_reload_and_across_a_restart(
     daphne_server: Daphne, user: Any, asset: Any, make_generation: Any
 ) -> None:
-    from playwright.async_api import async_playwright
-
     generation = await orm(make_generation, prompt="a lighthouse")
     cookie = await orm(session_cookie, user, daphne_server.url)
     selector = f'[data-gs-badge][data-gs-asset="{asset.pk}"]'
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = await browser.new_context()
-        await context.add_cookies([cookie])
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    async with logged_in_page(cookie) as (page, errors):
         await page.goto(f"{daphne_server.url}/")
         badge = page.locator(selector)
         assert await badge.get_attribute("data-gs-status") == "pending"
@@ -89,7 +101,6 @@ async def test_gallery_badge_follows_the_server_without_reload_and_across_a_rest
         assert await badge.get_attribute("data-gs-version") == str(generation.version)
         assert await page.evaluate("window.__gsSamePage") is True  # never reloaded
         assert errors == []
-        await browser.close()
 
 
 async def test_panel_rows_show_a_cancel_request_and_a_retry_without_reload(
@@ -98,8 +109,6 @@ async def test_panel_rows_show_a_cancel_request_and_a_retry_without_reload(
     """What another process does to two rows reaches the open panel: the processing row
     loses Cancel and says "Cancel requested"; the failed row loses Retry and links to the
     new attempt."""
-    from playwright.async_api import async_playwright
-
     boss = await orm(django_user_model.objects.create_superuser, "boss", password="pw")
     running = await orm(make_generation, owner=boss, prompt="a fjord at dawn")
     await orm(lifecycle.mark_processing, running)
@@ -108,15 +117,7 @@ async def test_panel_rows_show_a_cancel_request_and_a_retry_without_reload(
     cookie = await orm(session_cookie, boss, daphne_server.url)
     running_row = f'[data-gs-panel] tr[data-gs-generation="{running.pk}"]'
     failed_row = f'[data-gs-panel] tr[data-gs-generation="{failed.pk}"]'
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        context = await browser.new_context()
-        await context.add_cookies([cookie])
-        page = await context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
+    async with logged_in_page(cookie) as (page, errors):
         await page.goto(f"{daphne_server.url}/admin/genstatus/generation/panel/")
         assert await page.locator(f'{running_row} [data-gs-action="cancel"]').count() == 1
         assert await page.locator(f'{failed_row} [data-gs-action="retry"]').count() == 1
@@ -137,4 +138,3 @@ async def test_panel_rows_show_a_cancel_request_and_a_retry_without_reload(
         assert await page.locator(f'{failed_row} [data-gs-action="retry"]').count() == 0
         assert await page.evaluate("window.__gsSamePage") is True  # never reloaded
         assert errors == []
-        await browser.close()
