@@ -16,12 +16,13 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.module_loading import import_string
@@ -67,6 +68,8 @@ PANEL_ROW_FIELDS = (
     "cancel_requested_at",
     "retried_as__id",
 )
+# The annotation that carries a row's owner name (get_panel_rows_queryset, _owner).
+OWNER_NAME = "gs_owner_name"
 MAX_BULK_IDS = 500
 PAGE_PARAMS = ("after", "before")
 ALL_STATUSES: frozenset[str] = frozenset(Status.values)
@@ -95,14 +98,46 @@ def _queryset_without(filterset: Any, name: str) -> QuerySet[Generation] | None:
     return queryset
 
 
-def _owner_fields() -> tuple[str, ...]:
-    """The owner's username alone when the user model prints itself by it (the default
-    ``AbstractBaseUser.__str__``): a row shows the owner's name, never the rest of the
-    user row (password hash, dates). Any other ``__str__`` gets the whole row."""
+class _LazyAppListSite:
+    """An admin site as ``AdminSite.each_context`` sees it, except that the app list (the
+    nav sidebar's, which the panel hides) is built only if a template reads it: 0.5 ms
+    of permission checks and ``reverse()`` calls per request otherwise."""
+
+    def __init__(self, site: admin.AdminSite) -> None:
+        self._site = site
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._site, name)
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> Any:
+        site = self._site
+        return SimpleLazyObject(lambda: site.get_app_list(request, app_label))
+
+
+def panel_site_context(site: admin.AdminSite, request: HttpRequest) -> dict[str, Any]:
+    """``site.each_context(request)``, with ``available_apps`` computed on first use when
+    the site does not override ``each_context``."""
+    if getattr(site.each_context, "__func__", None) is not admin.AdminSite.each_context:
+        return site.each_context(request)
+    return admin.AdminSite.each_context(_LazyAppListSite(site), request)  # type: ignore[arg-type]
+
+
+def _owner_name_field() -> str | None:
+    """The user field a user prints itself by, when that is the default
+    ``AbstractBaseUser.__str__`` (the username field); None for any other ``__str__``."""
     user_model = get_user_model()
     if user_model.__str__ is AbstractBaseUser.__str__:
-        return (f"owner__{user_model.USERNAME_FIELD}",)
-    return ()
+        return str(user_model.USERNAME_FIELD)
+    return None
+
+
+def _owner(generation: Generation) -> Any:
+    """What a row prints as the owner: the name ``get_panel_rows_queryset`` annotated,
+    else the owner itself (selected with the row)."""
+    try:
+        return generation.__dict__[OWNER_NAME]
+    except KeyError:
+        return generation.owner
 
 
 def _retried_as(generation: Generation) -> Generation | None:
@@ -316,9 +351,18 @@ class GenerationAdmin(admin.ModelAdmin):
         ``get_panel_row`` or ``panel_row.html`` that reads another field adds it here
         (``super().get_panel_rows_queryset(queryset).defer(None)`` loads every field).
         The asset is not joined: "open asset" resolves its URL when clicked."""
-        return queryset.select_related("owner", "retried_as").only(
-            *PANEL_ROW_FIELDS, *_owner_fields()
-        )
+        queryset = queryset.select_related("retried_as")
+        name_field = _owner_name_field()
+        if name_field is None:  # the owner prints itself its own way: read the whole user
+            return queryset.select_related("owner").only(*PANEL_ROW_FIELDS)
+        if panel.default_row_template_in_use():
+            # genstatus's row prints the name alone: no user object per row
+            return queryset.only(*PANEL_ROW_FIELDS).annotate(
+                **{OWNER_NAME: F(f"owner__{name_field}")}
+            )
+        # an overridden panel_row.html may read {{ row.generation.owner }}: select it, with
+        # its name only (never the password hash or the dates)
+        return queryset.select_related("owner").only(*PANEL_ROW_FIELDS, f"owner__{name_field}")
 
     # URLs --------------------------------------------------------------------------------
 
@@ -436,7 +480,7 @@ class GenerationAdmin(admin.ModelAdmin):
         has_change_permission = self.has_change_permission(request)
         show_owner = request.user.has_perm(VIEW_ALL_PERMISSION)
         context = {
-            **self.admin_site.each_context(request),
+            **panel_site_context(self.admin_site, request),
             "opts": self.opts,
             "title": _("Generations panel"),
             "subtitle": None,
@@ -494,6 +538,7 @@ class GenerationAdmin(admin.ModelAdmin):
             "created": panel.timestamp(generation.created_at),
             "time_ago": panel.time_ago(generation.created_at, now),
             "detail_url": self._change_url(request, "panel_detail")(generation.pk),
+            "owner": _owner(generation),
             "retried_as": retried_as,
             "retried_as_url": change_url(retried_as.pk) if retried_as else None,
             "can_retry": generation.status in panel.RETRYABLE and retried_as is None,

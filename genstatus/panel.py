@@ -190,13 +190,21 @@ def planner_estimate(queryset: QuerySet[Any]) -> int | None:
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.values("pk").query.sql_with_params()
+    return _explain_rows(connection, *queryset.values("pk").query.sql_with_params())
+
+
+def _explain_rows(connection: Any, sql: str, params: Any) -> int:
+    """The planner's row estimate for ``sql``, before any ``LIMIT``: for
+    ``... LIMIT n`` the estimate of the limited node's input, i.e. of every match."""
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
-    return int(plan[0]["Plan"]["Plan Rows"])
+    node = plan[0]["Plan"]
+    if node.get("Node Type") == "Limit" and node.get("Plans"):
+        node = node["Plans"][0]
+    return int(node["Plan Rows"])
 
 
 def planner_estimates(querysets: list[QuerySet[Any]]) -> list[int | None]:
@@ -256,11 +264,10 @@ class Matches:
     rows: list[tuple[Any, str]]
 
 
-def _rows(values: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """A ``values_list()`` of plain columns (no converters) in one ``fetchall()``: up to a
-    thousand rows without the ORM's per-row iteration."""
-    sql, params = values.query.sql_with_params()
-    with connections[values.db].cursor() as cursor:
+def _execute(connection: Any, sql: str, params: Any) -> list[tuple[Any, ...]]:
+    """The rows of a compiled ``values_list()`` of plain columns (no converters) in one
+    ``fetchall()``: up to a thousand rows without the ORM's per-row iteration."""
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [tuple(row) for row in cursor.fetchall()]
 
@@ -309,16 +316,19 @@ def count_tabs(
     unordered = queryset.order_by()
     whole: int | None = None
     if filtered or searched or owner_scoped:
-        estimate = whole = planner_estimate(unordered)
+        # one compiled query, asked first for the planner's estimate (EXPLAIN), then run
+        newest = queryset.order_by("-created_at", "-id").values_list("pk", "status")
+        connection = connections[queryset.db]
+        sql, params = newest[: COUNT_CAP + 1].query.sql_with_params()
+        if connection.vendor == "postgresql":
+            whole = _explain_rows(connection, sql, params)
         many = (
             not owner_scoped
-            and estimate is not None
-            and estimate > COUNT_CAP * (1 if searched else ESTIMATE_FACTOR)
+            and whole is not None
+            and whole > COUNT_CAP * (1 if searched else ESTIMATE_FACTOR)
         )
         if not many:
-            sample = _rows(
-                queryset.order_by("-created_at", "-id").values_list("pk", "status")[: COUNT_CAP + 1]
-            )
+            sample = _execute(connection, sql, params)
             if len(sample) <= COUNT_CAP:
                 per_status = Counter(status for _pk, status in sample)
                 exact = {
@@ -445,6 +455,7 @@ def _truncation_text(language: str | None) -> str:
 ROW_TEMPLATE = "genstatus/admin/panel_row.html"
 # What {% for row in rows %}{% include %} in panel.html puts after each row.
 ROW_SEPARATOR = "\n          "
+_NO_OWNER_KEY = object()
 
 
 def default_row_template_in_use() -> bool:
@@ -539,7 +550,9 @@ def render_rows(
         )
         owner = ""
         if show_owner:
-            owner_value = g.owner
+            owner_value = row.get("owner", _NO_OWNER_KEY)
+            if owner_value is _NO_OWNER_KEY:  # a host's row dict without it
+                owner_value = g.owner
             owner = f'<td class="gs-col-owner">{_esc(owner_value) if owner_value else "—"}</td>'
         retries = (
             f'<span class="gs-retries" title="{labels["retry_count"]}">↻ '

@@ -829,9 +829,70 @@ def test_the_rows_read_only_the_owners_name_when_that_is_how_users_print(
     rows, content = rows_sql()
     assert '"auth_user"."username"' in rows
     assert '"auth_user"."password"' not in rows
+    assert '"auth_user"."id", ' not in rows  # the name alone, no user object per row
     assert '<td class="gs-col-owner">owner</td>' in content
     # a user model that prints itself another way gets its whole row
     monkeypatch.setattr(get_user_model(), "__str__", lambda user: f"<{user.email or 'x'}>")
     rows, content = rows_sql()
     assert '"auth_user"."email"' in rows
     assert '<td class="gs-col-owner">&lt;x&gt;</td>' in content
+
+
+def test_panel_builds_the_hidden_nav_sidebars_app_list_only_if_read(rf, admin_user, monkeypatch):
+    from django.contrib import admin
+
+    from genstatus.admin import panel_site_context
+
+    request = rf.get("/")
+    request.user = admin_user
+    expected = admin.site.each_context(request)
+    built = []
+    original = admin.AdminSite.get_app_list
+
+    def counting(site, request, app_label=None):
+        built.append(app_label)
+        return original(site, request, app_label)
+
+    monkeypatch.setattr(admin.AdminSite, "get_app_list", counting)
+    context = panel_site_context(admin.site, request)
+    assert set(context) == set(expected)
+    assert built == []
+    assert [app["app_label"] for app in context["available_apps"]] == [
+        app["app_label"] for app in expected["available_apps"]
+    ]
+    assert built == [None]
+    for key in set(expected) - {"available_apps", "log_entries"}:
+        assert context[key] == expected[key], key
+    assert str(context["log_entries"].query) == str(expected["log_entries"].query)
+
+
+def test_panel_request_builds_no_app_list(admin_client, states, monkeypatch):
+    from django.contrib import admin
+
+    built = []
+    original = admin.AdminSite.get_app_list
+    monkeypatch.setattr(
+        admin.AdminSite,
+        "get_app_list",
+        lambda site, request, app_label=None: built.append(1) or original(site, request, app_label),
+    )
+    assert get(admin_client).status_code == 200
+    assert built == []
+    admin_client.get(reverse("admin:index"))
+    assert built  # the admin index still builds it
+
+
+def test_a_site_with_its_own_each_context_is_asked_for_it(rf, admin_user):
+    from django.contrib import admin
+
+    from genstatus.admin import panel_site_context
+
+    class Site(admin.AdminSite):
+        def each_context(self, request):
+            return {**super().each_context(request), "brand": "acme"}
+
+    request = rf.get("/")
+    request.user = admin_user
+    context = panel_site_context(Site(name="branded"), request)
+    assert context["brand"] == "acme"
+    assert isinstance(context["available_apps"], list)

@@ -8,9 +8,10 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.db.models import F
 from django.test import Client
-from django.test.utils import override_settings
+from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import Truncator
@@ -169,14 +170,23 @@ def test_an_overridden_row_template_is_rendered(admin_client, every_state, tmp_p
     (tmp_path / "genstatus" / "admin").mkdir(parents=True)
     (tmp_path / "genstatus" / "admin" / "panel_row.html").write_text(
         '<tr data-gs-generation="{{ row.generation.pk }}"><td>custom {{ row.display.label }}'
-        "</td></tr>\n"
+        " by {{ row.generation.owner }}</td></tr>\n"
     )
     templates = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
     with override_settings(TEMPLATES=templates):
         assert not panel.default_row_template_in_use()
-        response = admin_client.get(reverse(PANEL))
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(reverse(PANEL))
         assert response.context["rows_html"] is None
-        assert response.content.decode().count("<td>custom ") == Generation.objects.count()
+        content = response.content.decode()
+        assert content.count("<td>custom ") == Generation.objects.count()
+        # the owner an overridden row may print is selected with the rows: no query per row
+        assert (
+            content.count(" by other</td>")
+            == Generation.objects.filter(owner__username="other").count()
+            > 0
+        )
+        assert sum('"auth_user"' in q["sql"] for q in queries.captured_queries) <= 3
     assert panel.default_row_template_in_use()
 
 
