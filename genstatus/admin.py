@@ -119,7 +119,7 @@ def panel_site_context(site: admin.AdminSite, request: HttpRequest) -> dict[str,
     the site does not override ``each_context``."""
     if getattr(site.each_context, "__func__", None) is not admin.AdminSite.each_context:
         return site.each_context(request)
-    return admin.AdminSite.each_context(_LazyAppListSite(site), request)  # type: ignore[arg-type]
+    return admin.AdminSite.each_context(_LazyAppListSite(site), request)
 
 
 def _owner_name_field() -> str | None:

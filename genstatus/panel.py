@@ -314,20 +314,34 @@ def count_tabs(
       owner reflects everybody's rows, so the capped sample is always read first.
     """
     unordered = queryset.order_by()
+    scoped = {
+        slug: unordered.filter(status__in=sorted(GROUPS[status])) if status else unordered
+        for slug, _label, status in TABS
+    }
+    estimates: dict[str, int | None] = {}
     whole: int | None = None
     if filtered or searched or owner_scoped:
-        # one compiled query, asked first for the planner's estimate (EXPLAIN), then run
+        # the sample: (id, status) of every match newest first, if there are few
         newest = queryset.order_by("-created_at", "-id").values_list("pk", "status")
         connection = connections[queryset.db]
-        sql, params = newest[: COUNT_CAP + 1].query.sql_with_params()
+        sql = params = None
         if connection.vendor == "postgresql":
-            whole = _explain_rows(connection, sql, params)
+            if filtered and not searched and not owner_scoped:
+                # a filter mostly leaves many rows: every tab's estimate in one EXPLAIN
+                found = planner_estimates(list(scoped.values()))
+                estimates = dict(zip(scoped, found, strict=True))
+                whole = estimates["all"]
+            else:  # one compiled query: asked for the planner's estimate, then run
+                sql, params = newest[: COUNT_CAP + 1].query.sql_with_params()
+                whole = _explain_rows(connection, sql, params)
         many = (
             not owner_scoped
             and whole is not None
             and whole > COUNT_CAP * (1 if searched else ESTIMATE_FACTOR)
         )
         if not many:
+            if sql is None:
+                sql, params = newest[: COUNT_CAP + 1].query.sql_with_params()
             sample = _execute(connection, sql, params)
             if len(sample) <= COUNT_CAP:
                 per_status = Counter(status for _pk, status in sample)
@@ -339,14 +353,15 @@ def count_tabs(
                     for slug, _label, status in TABS
                 }
                 return TabCounts(exact, Matches(sample))
-    scoped = {
-        slug: unordered.filter(status__in=sorted(GROUPS[status])) if status else unordered
-        for slug, _label, status in TABS
-    }
-    # the planner's estimates of every tab at once (the whole set's is known if filtered)
-    to_estimate = [slug for slug in scoped if not (slug == "all" and whole is not None)]
-    found = planner_estimates([scoped[slug] for slug in to_estimate])
-    estimates = dict(zip(to_estimate, found, strict=True))
+    # the planner's estimates of every tab at once (the whole set's may be known already)
+    to_estimate = [
+        slug
+        for slug in scoped
+        if slug not in estimates and not (slug == "all" and whole is not None)
+    ]
+    if to_estimate:
+        found = planner_estimates([scoped[slug] for slug in to_estimate])
+        estimates.update(zip(to_estimate, found, strict=True))
     estimates.setdefault("all", whole)
     counts: dict[str, TabCount] = {}
     for slug, tab_queryset in scoped.items():
