@@ -470,6 +470,7 @@ class GenerationAdmin(admin.ModelAdmin):
                     "slug": slug,
                     "label": label,
                     "count": counts[slug],
+                    "title": panel.count_title(counts[slug]),
                     "query": query.urlencode(),
                     # a single status (e.g. ?status=cancelled) has no tab: "All" stays marked
                     "selected": value == status or (not value and status not in tab_values),
@@ -503,6 +504,13 @@ class GenerationAdmin(admin.ModelAdmin):
             "search": active.get("q", ""),
             "provider_choices": genstatus_settings.PROVIDER_CHOICES,
             "operation_choices": genstatus_settings.OPERATION_TYPES,
+            # the <option>s of both filters, escaped; the choices stay for an override
+            "provider_options": panel.select_options(
+                genstatus_settings.PROVIDER_CHOICES, active.get("provider")
+            ),
+            "operation_options": panel.select_options(
+                genstatus_settings.OPERATION_TYPES, active.get("operation_type")
+            ),
             "status_value": status,
             "has_change_permission": has_change_permission,
             "show_owner": show_owner,

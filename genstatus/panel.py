@@ -178,6 +178,15 @@ class TabCount:
         return f"{self.value:,}+"
 
 
+def count_title(count: TabCount) -> str:
+    """The hover text of a tab count that is not exact ("" for an exact one)."""
+    if count.exact:
+        return ""
+    if count.estimated:
+        return _("Estimated by the database planner")
+    return _("More than %(cap)s") % {"cap": COUNT_CAP}
+
+
 def compact_number(value: int) -> str:
     for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
         if value >= size:
@@ -398,6 +407,18 @@ def page_from_matches(
         ),
         previous_cursor=None,
         is_first=True,
+    )
+
+
+def select_options(choices: Iterable[tuple[Any, Any]], selected: str | None) -> SafeString:
+    """``<option>``s of ``choices`` (escaped), ``selected`` marked: what a template loop
+    with an ``{% if %}`` per option prints, without the loop."""
+    return SafeString(
+        "".join(
+            f'<option value="{_esc(str(value))}"{" selected" if str(value) == selected else ""}>'
+            f"{_esc(label)}</option>"
+            for value, label in choices
+        )
     )
 
 

@@ -351,3 +351,49 @@ def test_page_from_matches_gives_up_when_a_row_changed_since_the_count(make_gene
     Generation.objects.filter(pk=newest_failed.pk).delete()  # a counted row is gone
     failed = queryset.filter(status="failed")
     assert panel.page_from_matches(failed, result.matches, frozenset({"failed"})) is None
+
+
+def test_count_title():
+    assert panel.count_title(panel.TabCount(12, exact=True)) == ""
+    assert panel.count_title(panel.TabCount(1000, exact=False)) == "More than 1000"
+    estimated = panel.TabCount(5000, exact=False, estimated=True)
+    assert panel.count_title(estimated) == "Estimated by the database planner"
+
+
+def test_select_options_escape_and_mark_the_selected_one():
+    choices = [("sora", "Sora"), ('"><b>', "<i>x</i>"), (3, "three")]
+    assert panel.select_options(choices, "sora") == (
+        '<option value="sora" selected>Sora</option>'
+        '<option value="&quot;&gt;&lt;b&gt;">&lt;i&gt;x&lt;/i&gt;</option>'
+        '<option value="3">three</option>'
+    )
+    assert 'value="3" selected' in panel.select_options(choices, "3")
+    assert " selected" not in panel.select_options(choices, None)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_explain_of_a_limited_query_estimates_every_match(make_generation):
+    for _ in range(30):
+        make_generation(provider="sora")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE genstatus_generation")
+    limited = Generation.objects.order_by("-created_at", "-id").values_list("pk", "status")[:5]
+    assert panel._explain_rows(connection, *limited.query.sql_with_params()) == 30
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_filter_with_many_rows_asks_one_explain_for_every_tab(make_generation, monkeypatch):
+    for _ in range(30):
+        make_generation(provider="sora")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE genstatus_generation")
+    monkeypatch.setattr(panel, "COUNT_CAP", 2)
+    monkeypatch.setattr(panel, "ESTIMATE_FACTOR", 1)
+    with CaptureQueriesContext(connection) as queries:
+        counts = panel.tab_counts(Generation.objects.filter(provider="sora"), filtered=True)
+    explains = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("EXPLAIN")]
+    assert len(explains) == 1
+    assert explains[0].count("UNION ALL") == 3
+    assert counts["all"] == panel.TabCount(30, exact=False, estimated=True)
