@@ -24,7 +24,7 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
@@ -421,10 +421,14 @@ class GenerationAdmin(admin.ModelAdmin):
         }
         status = active.get("status", "")
 
-        without_status = data.copy()
-        without_status.pop("status", None)
+        # the query string minus the status filter, as (name, value) pairs: each tab's link
+        without_status_pairs = [
+            (name, value) for name, values in data.lists() if name != "status" for value in values
+        ]
         unstatused = _queryset_without(filterset, "status")
         if unstatused is None:
+            without_status = data.copy()
+            without_status.pop("status", None)
             unstatused = self.get_panel_filterset(without_status, base).qs
         tab_counts = panel.count_tabs(
             unstatused,
@@ -462,16 +466,14 @@ class GenerationAdmin(admin.ModelAdmin):
         tab_values = {value for _slug, _label, value in panel.TABS}
         tabs = []
         for slug, label, value in panel.TABS:
-            query = without_status.copy()
-            if value:
-                query["status"] = value
+            pairs = [*without_status_pairs, ("status", value)] if value else without_status_pairs
             tabs.append(
                 {
                     "slug": slug,
                     "label": label,
                     "count": counts[slug],
                     "title": panel.count_title(counts[slug]),
-                    "query": query.urlencode(),
+                    "query": urlencode(pairs),
                     # a single status (e.g. ?status=cancelled) has no tab: "All" stays marked
                     "selected": value == status or (not value and status not in tab_values),
                 }

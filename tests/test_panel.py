@@ -324,6 +324,18 @@ def test_tab_counts_follow_the_other_filters(admin_client, states):
     assert all("provider=pixverse" in t["query"] for t in tabs)  # tabs keep the filters
 
 
+def test_tab_links_keep_every_filter_encoded_and_swap_the_status(admin_client, states):
+    tabs = get(admin_client, q="fish & chips", provider="sora", status="failed").context["tabs"]
+    assert {t["slug"]: t["query"] for t in tabs} == {
+        "all": "q=fish+%26+chips&provider=sora",
+        "active": "q=fish+%26+chips&provider=sora&status=active",
+        "failed": "q=fish+%26+chips&provider=sora&status=failed",
+        "completed": "q=fish+%26+chips&provider=sora&status=completed",
+    }
+    content = get(admin_client, q="<b>", after="1_1").content.decode()
+    assert 'href="?q=%3Cb%3E&amp;status=active"' in content  # no cursor, escaped
+
+
 def tab_count_texts(client):
     content = get(client).content.decode()
     return dict(re.findall(r'data-gs-count="(\w+)"[^>]*>([^<]+)<', content))
