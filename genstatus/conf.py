@@ -17,6 +17,7 @@ GENSTATUS_SHOW_COMPLETED       badges show completed generations               F
 GENSTATUS_OPEN_ASSET_URL       dotted path of ``f(asset) -> url`` or None      None
 GENSTATUS_LIVE                 publish changes to the channel layer            True
 GENSTATUS_LIVE_COALESCE        seconds to coalesce a burst of changes          0.05
+GENSTATUS_LIVE_USER_RECHECK    re-read a live socket's user at most this often 60 s
 GENSTATUS_API_MAX_BATCH        max asset ids per batch status call             500
 GENSTATUS_TASK_BACKEND         Django Tasks backend alias for provider runs    "default"
 GENSTATUS_TASK_QUEUE           queue name for provider runs                    "default"
@@ -52,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "OPEN_ASSET_URL": None,
     "LIVE": True,
     "LIVE_COALESCE": 0.05,
+    "LIVE_USER_RECHECK": 60.0,
     "API_MAX_BATCH": 500,
     "TASK_BACKEND": "default",
     "TASK_QUEUE": "default",
@@ -126,6 +128,12 @@ class GenstatusSettings:
     @property
     def LIVE_COALESCE(self) -> float:
         return float(self.get("LIVE_COALESCE"))
+
+    @property
+    def LIVE_USER_RECHECK(self) -> float:
+        """Seconds (a number or a timedelta)."""
+        value = self.get("LIVE_USER_RECHECK")
+        return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
     @property
     def API_MAX_BATCH(self) -> int:

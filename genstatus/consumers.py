@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import close_old_connections
 
 from genstatus import live
+from genstatus.conf import genstatus_settings
 from genstatus.models import VIEW_ALL_PERMISSION, Generation
 from genstatus.states import GROUPS
 
@@ -76,6 +77,9 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.can_view_all = await database_sync_to_async(user.has_perm)(VIEW_ALL_PERMISSION)
+        self.user_checked_at = asyncio.get_running_loop().time()
+        self.user_recheck = genstatus_settings.LIVE_USER_RECHECK
+        self.user_check: asyncio.Task[Any] | None = None
         self.user_key = str(user.pk)  # owners travel as text (see genstatus.live)
         self.assets: set[str] = set()
         self.generations: set[int] = set()
@@ -100,6 +104,9 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "hub"):
             await self.hub.leave(self)
+        user_check = getattr(self, "user_check", None)
+        if user_check is not None:
+            user_check.cancel()
 
     # -- client frames ------------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -204,6 +211,7 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
 
     async def hub_deliver(self, event: dict[str, Any]) -> None:
         """Forward the changes this user may see and this page shows, newest versions only."""
+        self._recheck_user_when_due()
         items = event["items"]
         out = []
         for item, owner_id in zip(items, event["owners"], strict=True):
@@ -232,11 +240,34 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         only from the next connection. Sockets of one user resyncing together share the
         read. False when the socket was closed."""
         fresh = await _shared_read(("user", self.user.pk), lambda: _fresh_user(self.user.pk))
+        self.user_checked_at = asyncio.get_running_loop().time()
         if fresh is None:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
         self.user, self.can_view_all = fresh
         return True
+
+    def _recheck_user_when_due(self) -> None:
+        """Updates reach a socket without any resync (a panel with nothing active asks for
+        none): every ``GENSTATUS_LIVE_USER_RECHECK`` seconds while they flow, the user is
+        read again in the background, so a deactivated user is closed and a revoked
+        ``view_all_generations`` stops applying within that time. The update in hand goes
+        out under the permission standing; the hub never waits for the read."""
+        if self.user_check is not None:
+            return
+        loop = asyncio.get_running_loop()
+        if loop.time() - self.user_checked_at < self.user_recheck:
+            return
+        self.user_check = loop.create_task(self._recheck_user())
+
+    async def _recheck_user(self) -> None:
+        try:
+            await self._refresh_user()
+        except Exception:
+            self.user_checked_at = asyncio.get_running_loop().time()  # try again later
+            logger.warning("genstatus: re-reading a live socket's user failed", exc_info=True)
+        finally:
+            self.user_check = None
 
     def _wanted(self, item: dict[str, Any]) -> bool:
         gid = item["generation_id"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -396,3 +397,54 @@ async def test_a_deactivated_user_is_disconnected_at_the_next_resync(
     await communicator.send_json_to({"type": "resync", "ref": "r1"})
     output = await communicator.receive_output()
     assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+@override_settings(GENSTATUS_LIVE_USER_RECHECK=0)
+async def test_a_revoked_view_all_permission_applies_without_any_resync(
+    user: Any, other_user: Any, asset: Asset, make_generation: Any
+) -> None:
+    """A page that never resyncs (nothing active in view) still loses the standing: the
+    server reads the user again when updates reach the socket."""
+    communicator, theirs, permission = await watching_theirs_with_view_all(
+        other_user, asset, make_generation
+    )
+    await sync_to_async(other_user.user_permissions.remove)(permission)
+    await sync_to_async(lifecycle.mark_queued)(theirs)
+    frame = await next_of(communicator, "updates")  # the update in hand: standing permission
+    assert frame["items"][0]["status"] == "queued"
+    await asyncio.sleep(0.3)  # the background read of the user
+    await sync_to_async(lifecycle.mark_processing)(theirs)
+    assert await communicator.receive_nothing(timeout=0.5)
+    await communicator.disconnect()
+
+
+@override_settings(GENSTATUS_LIVE_USER_RECHECK=0)
+async def test_a_deactivated_user_is_closed_without_any_resync(
+    user: Any, make_generation: Any
+) -> None:
+    generation = await sync_to_async(make_generation)()
+    communicator = await connect(user)
+    await subscribe(communicator, generations=[generation.pk])
+    user.is_active = False
+    await sync_to_async(user.save)()
+    await sync_to_async(lifecycle.mark_queued)(generation)
+    outputs = [await communicator.receive_output(timeout=2) for _ in range(2)]
+    assert outputs[-1] == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+
+
+async def test_the_user_is_not_read_again_before_the_recheck_interval(
+    user: Any, other_user: Any, asset: Asset, make_generation: Any
+) -> None:
+    """With the default interval (60 s) an update costs no read of the user: the revoked
+    permission still applies until the next resync or the interval."""
+    communicator, theirs, permission = await watching_theirs_with_view_all(
+        other_user, asset, make_generation
+    )
+    await sync_to_async(other_user.user_permissions.remove)(permission)
+    await sync_to_async(lifecycle.mark_queued)(theirs)
+    await next_of(communicator, "updates")
+    await asyncio.sleep(0.3)
+    await sync_to_async(lifecycle.mark_processing)(theirs)
+    frame = await next_of(communicator, "updates")
+    assert frame["items"][0]["status"] == "processing"
+    await communicator.disconnect()
