@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import re
 import threading
 from collections.abc import Callable
@@ -78,7 +79,8 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.can_view_all = await database_sync_to_async(user.has_perm)(VIEW_ALL_PERMISSION)
         self.user_checked_at = asyncio.get_running_loop().time()
-        self.user_recheck = genstatus_settings.LIVE_USER_RECHECK
+        # ± 20 %: sockets that connected together (a server restart) do not all read at once
+        self.user_recheck = genstatus_settings.LIVE_USER_RECHECK * random.uniform(0.8, 1.2)
         self.user_check: asyncio.Task[Any] | None = None
         self.user_key = str(user.pk)  # owners travel as text (see genstatus.live)
         self.assets: set[str] = set()
