@@ -399,21 +399,31 @@ async def test_a_deactivated_user_is_disconnected_at_the_next_resync(
     assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
 
 
+async def revoke_then_change_twice(
+    viewer: Any, asset: Asset, make_generation: Any
+) -> tuple[Any, dict[str, Any]]:
+    """``viewer`` watches another user's generation with view_all, loses the permission
+    (no resync), then the generation changes twice: (socket, the first change's frame,
+    sent under the standing permission); the second change is left for the test."""
+    communicator, theirs, permission = await watching_theirs_with_view_all(
+        viewer, asset, make_generation
+    )
+    await sync_to_async(viewer.user_permissions.remove)(permission)
+    await sync_to_async(lifecycle.mark_queued)(theirs)
+    first = await next_of(communicator, "updates")
+    await asyncio.sleep(0.3)  # room for a background read of the user
+    await sync_to_async(lifecycle.mark_processing)(theirs)
+    return communicator, first
+
+
 @override_settings(GENSTATUS_LIVE_USER_RECHECK=0)
 async def test_a_revoked_view_all_permission_applies_without_any_resync(
     user: Any, other_user: Any, asset: Asset, make_generation: Any
 ) -> None:
     """A page that never resyncs (nothing active in view) still loses the standing: the
     server reads the user again when updates reach the socket."""
-    communicator, theirs, permission = await watching_theirs_with_view_all(
-        other_user, asset, make_generation
-    )
-    await sync_to_async(other_user.user_permissions.remove)(permission)
-    await sync_to_async(lifecycle.mark_queued)(theirs)
-    frame = await next_of(communicator, "updates")  # the update in hand: standing permission
-    assert frame["items"][0]["status"] == "queued"
-    await asyncio.sleep(0.3)  # the background read of the user
-    await sync_to_async(lifecycle.mark_processing)(theirs)
+    communicator, first = await revoke_then_change_twice(other_user, asset, make_generation)
+    assert first["items"][0]["status"] == "queued"  # the update in hand: standing permission
     assert await communicator.receive_nothing(timeout=0.5)
     await communicator.disconnect()
 
@@ -437,14 +447,7 @@ async def test_the_user_is_not_read_again_before_the_recheck_interval(
 ) -> None:
     """With the default interval (60 s) an update costs no read of the user: the revoked
     permission still applies until the next resync or the interval."""
-    communicator, theirs, permission = await watching_theirs_with_view_all(
-        other_user, asset, make_generation
-    )
-    await sync_to_async(other_user.user_permissions.remove)(permission)
-    await sync_to_async(lifecycle.mark_queued)(theirs)
-    await next_of(communicator, "updates")
-    await asyncio.sleep(0.3)
-    await sync_to_async(lifecycle.mark_processing)(theirs)
+    communicator, _first = await revoke_then_change_twice(other_user, asset, make_generation)
     frame = await next_of(communicator, "updates")
     assert frame["items"][0]["status"] == "processing"
     await communicator.disconnect()
