@@ -2,7 +2,7 @@
 PostgreSQL indexes of migration 0002."""
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
@@ -397,3 +397,18 @@ def test_a_filter_with_many_rows_asks_one_explain_for_every_tab(make_generation,
     assert len(explains) == 1
     assert explains[0].count("UNION ALL") == 3
     assert counts["all"] == panel.TabCount(30, exact=False, estimated=True)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 11, 25, 3, 4, 5, 678_901, tzinfo=UTC),
+        datetime(2026, 1, 2, 23, 59, 59, tzinfo=timezone(timedelta(hours=-5))),
+        datetime(1999, 12, 31, 0, 0, tzinfo=timezone(timedelta(hours=14))),
+    ],
+)
+def test_timestamp_is_iso_and_readable_utc(value):
+    assert panel.timestamp(value) == {
+        "iso": value.isoformat(),
+        "text": value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
