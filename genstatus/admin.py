@@ -68,8 +68,6 @@ PANEL_ROW_FIELDS = (
     "cancel_requested_at",
     "retried_as__id",
 )
-# The annotation that carries a row's owner name (get_panel_rows_queryset, _owner).
-OWNER_NAME = "gs_owner_name"
 MAX_BULK_IDS = 500
 PAGE_PARAMS = ("after", "before")
 ALL_STATUSES: frozenset[str] = frozenset(Status.values)
@@ -111,6 +109,8 @@ class _LazyAppListSite:
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> Any:
         site = self._site
+        if app_label is None:  # as each_context calls it (a site may not take app_label)
+            return SimpleLazyObject(lambda: site.get_app_list(request))
         return SimpleLazyObject(lambda: site.get_app_list(request, app_label))
 
 
@@ -124,20 +124,15 @@ def panel_site_context(site: admin.AdminSite, request: HttpRequest) -> dict[str,
 
 def _owner_name_field() -> str | None:
     """The user field a user prints itself by, when that is the default
-    ``AbstractBaseUser.__str__`` (the username field); None for any other ``__str__``."""
+    ``AbstractBaseUser.__str__`` and ``get_username`` (the username field); None for a
+    user model that overrides either."""
     user_model = get_user_model()
-    if user_model.__str__ is AbstractBaseUser.__str__:
+    if (
+        user_model.__str__ is AbstractBaseUser.__str__
+        and user_model.get_username is AbstractBaseUser.get_username
+    ):
         return str(user_model.USERNAME_FIELD)
     return None
-
-
-def _owner(generation: Generation) -> Any:
-    """What a row prints as the owner: the name ``get_panel_rows_queryset`` annotated,
-    else the owner itself (selected with the row)."""
-    try:
-        return generation.__dict__[OWNER_NAME]
-    except KeyError:
-        return generation.owner
 
 
 def _retried_as(generation: Generation) -> Generation | None:
@@ -358,7 +353,7 @@ class GenerationAdmin(admin.ModelAdmin):
         if panel.default_row_template_in_use():
             # genstatus's row prints the name alone: no user object per row
             return queryset.only(*PANEL_ROW_FIELDS).annotate(
-                **{OWNER_NAME: F(f"owner__{name_field}")}
+                **{panel.OWNER_NAME: F(f"owner__{name_field}")}
             )
         # an overridden panel_row.html may read {{ row.generation.owner }}: select it, with
         # its name only (never the password hash or the dates)
@@ -548,7 +543,7 @@ class GenerationAdmin(admin.ModelAdmin):
             "created": panel.timestamp(generation.created_at),
             "time_ago": panel.time_ago(generation.created_at, now),
             "detail_url": self._change_url(request, "panel_detail")(generation.pk),
-            "owner": _owner(generation),
+            "owner": panel.row_owner(generation),
             "retried_as": retried_as,
             "retried_as_url": change_url(retried_as.pk) if retried_as else None,
             "can_retry": generation.status in panel.RETRYABLE and retried_as is None,

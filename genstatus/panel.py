@@ -25,7 +25,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
@@ -184,7 +184,7 @@ def count_title(count: TabCount) -> str:
         return ""
     if count.estimated:
         return _("Estimated by the database planner")
-    return _("More than %(cap)s") % {"cap": COUNT_CAP}
+    return _("More than %(cap)s") % {"cap": formats.localize(COUNT_CAP)}
 
 
 def compact_number(value: int) -> str:
@@ -211,8 +211,12 @@ def _explain_rows(connection: Any, sql: str, params: Any) -> int:
     if isinstance(plan, str):
         plan = json.loads(plan)
     node = plan[0]["Plan"]
-    if node.get("Node Type") == "Limit" and node.get("Plans"):
-        node = node["Plans"][0]
+    if node.get("Node Type") == "Limit":
+        # its input, not an InitPlan (a scalar subquery in the filter) listed before it
+        for child in node.get("Plans", []):
+            if child.get("Parent Relationship") == "Outer":
+                node = child
+                break
     return int(node["Plan Rows"])
 
 
@@ -498,7 +502,17 @@ def _truncation_text(language: str | None) -> str:
 ROW_TEMPLATE = "genstatus/admin/panel_row.html"
 # What {% for row in rows %}{% include %} in panel.html puts after each row.
 ROW_SEPARATOR = "\n          "
-_NO_OWNER_KEY = object()
+# The annotation that carries a row's owner name (GenerationAdmin.get_panel_rows_queryset).
+OWNER_NAME = "gs_owner_name"
+
+
+def row_owner(generation: Generation) -> Any:
+    """What a row prints as the owner: the name the rows' query annotated, else the owner
+    itself (selected with the row)."""
+    try:
+        return generation.__dict__[OWNER_NAME]
+    except KeyError:
+        return generation.owner
 
 
 def default_row_template_in_use() -> bool:
@@ -593,9 +607,7 @@ def render_rows(
         )
         owner = ""
         if show_owner:
-            owner_value = row.get("owner", _NO_OWNER_KEY)
-            if owner_value is _NO_OWNER_KEY:  # a host's row dict without it
-                owner_value = g.owner
+            owner_value = row["owner"] if "owner" in row else row_owner(g)
             owner = f'<td class="gs-col-owner">{_esc(owner_value) if owner_value else "—"}</td>'
         retries = (
             f'<span class="gs-retries" title="{labels["retry_count"]}">↻ '

@@ -843,6 +843,16 @@ def test_the_rows_read_only_the_owners_name_when_that_is_how_users_print(
     assert '"auth_user"."password"' not in rows
     assert '"auth_user"."id", ' not in rows  # the name alone, no user object per row
     assert '<td class="gs-col-owner">owner</td>' in content
+    # a user model that names itself another way (get_username) gets its whole row too
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    from genstatus.admin import _owner_name_field
+
+    assert _owner_name_field() == "username"
+    with monkeypatch.context() as patch:
+        patch.setattr(get_user_model(), "get_username", lambda user: "x")
+        assert _owner_name_field() is None
+    assert get_user_model().get_username is AbstractBaseUser.get_username
     # a user model that prints itself another way gets its whole row
     monkeypatch.setattr(get_user_model(), "__str__", lambda user: f"<{user.email or 'x'}>")
     rows, content = rows_sql()
@@ -908,3 +918,18 @@ def test_a_site_with_its_own_each_context_is_asked_for_it(rf, admin_user):
     context = panel_site_context(Site(name="branded"), request)
     assert context["brand"] == "acme"
     assert isinstance(context["available_apps"], list)
+
+
+def test_a_site_whose_get_app_list_takes_no_app_label_still_works(rf, admin_user):
+    from django.contrib import admin
+
+    from genstatus.admin import panel_site_context
+
+    class OldStyleSite(admin.AdminSite):
+        def get_app_list(self, request):  # the signature before Django 4.1
+            return [{"app_label": "only"}]
+
+    request = rf.get("/")
+    request.user = admin_user
+    context = panel_site_context(OldStyleSite(name="old"), request)
+    assert list(context["available_apps"]) == [{"app_label": "only"}]

@@ -353,9 +353,11 @@ def test_page_from_matches_gives_up_when_a_row_changed_since_the_count(make_gene
     assert panel.page_from_matches(failed, result.matches, frozenset({"failed"})) is None
 
 
-def test_count_title():
+def test_count_title(settings):
     assert panel.count_title(panel.TabCount(12, exact=True)) == ""
     assert panel.count_title(panel.TabCount(1000, exact=False)) == "More than 1000"
+    settings.USE_THOUSAND_SEPARATOR = True  # as {% blocktranslate %} printed it
+    assert panel.count_title(panel.TabCount(1000, exact=False)) == "More than 1,000"
     estimated = panel.TabCount(5000, exact=False, estimated=True)
     assert panel.count_title(estimated) == "Estimated by the database planner"
 
@@ -380,6 +382,14 @@ def test_explain_of_a_limited_query_estimates_every_match(make_generation):
         cursor.execute("ANALYZE genstatus_generation")
     limited = Generation.objects.order_by("-created_at", "-id").values_list("pk", "status")[:5]
     assert panel._explain_rows(connection, *limited.query.sql_with_params()) == 30
+    # a scalar subquery in the filter is an InitPlan, listed before the Limit's input
+    from django.contrib.auth import get_user_model
+    from django.db.models import Subquery
+
+    owner = Subquery(get_user_model().objects.filter(username="owner").values("pk")[:1])
+    scoped = limited.model.objects.filter(owner_id=owner).order_by("-created_at", "-id")
+    sql, params = scoped.values_list("pk", "status")[:5].query.sql_with_params()
+    assert panel._explain_rows(connection, sql, params) == 30
 
 
 @pytest.mark.postgres
