@@ -92,7 +92,7 @@ def check_numbers(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         ("STALE_AFTER", 1),
         ("CANCEL_GRACE", 0),
         ("LIVE_COALESCE", 0),
-        ("LIVE_USER_RECHECK", 0),
+        ("LIVE_USER_RECHECK", 1),
         ("API_MAX_BATCH", 1),
     ):
         errors += _check_number(name, minimum)

@@ -17,7 +17,7 @@ GENSTATUS_SHOW_COMPLETED       badges show completed generations               F
 GENSTATUS_OPEN_ASSET_URL       dotted path of ``f(asset) -> url`` or None      None
 GENSTATUS_LIVE                 publish changes to the channel layer            True
 GENSTATUS_LIVE_COALESCE        seconds to coalesce a burst of changes          0.05
-GENSTATUS_LIVE_USER_RECHECK    re-read a live socket's user at most this often 60 s
+GENSTATUS_LIVE_USER_RECHECK    re-read a live socket's user this often         60 s
 GENSTATUS_API_MAX_BATCH        max asset ids per batch status call             500
 GENSTATUS_TASK_BACKEND         Django Tasks backend alias for provider runs    "default"
 GENSTATUS_TASK_QUEUE           queue name for provider runs                    "default"
@@ -133,7 +133,8 @@ class GenstatusSettings:
     def LIVE_USER_RECHECK(self) -> float:
         """Seconds (a number or a timedelta)."""
         value = self.get("LIVE_USER_RECHECK")
-        return value.total_seconds() if isinstance(value, timedelta) else float(value)
+        seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+        return max(seconds, 0.1)  # a timer: never a busy loop of reads
 
     @property
     def API_MAX_BATCH(self) -> int:

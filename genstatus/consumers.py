@@ -78,10 +78,16 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
             return
         self.user = user
         self.can_view_all = await database_sync_to_async(user.has_perm)(VIEW_ALL_PERMISSION)
-        self.user_checked_at = asyncio.get_running_loop().time()
-        # ± 20 %: sockets that connected together (a server restart) do not all read at once
+        self.closed = False
+        # The standing (active, view_all) is read again on a timer, whether or not the page
+        # resyncs; ± 20 % so that sockets connected together do not all read at once.
+        loop = asyncio.get_running_loop()
+        self.user_read_at = loop.time()  # when the read now applied started
         self.user_recheck = genstatus_settings.LIVE_USER_RECHECK * random.uniform(0.8, 1.2)
         self.user_check: asyncio.Task[Any] | None = None
+        self.user_timer: asyncio.TimerHandle | None = loop.call_later(
+            self.user_recheck, self._user_read_due
+        )
         self.user_key = str(user.pk)  # owners travel as text (see genstatus.live)
         self.assets: set[str] = set()
         self.generations: set[int] = set()
@@ -106,9 +112,10 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "hub"):
             await self.hub.leave(self)
-        user_check = getattr(self, "user_check", None)
-        if user_check is not None:
-            user_check.cancel()
+        self.closed = True
+        for pending in (getattr(self, "user_timer", None), getattr(self, "user_check", None)):
+            if pending is not None:
+                pending.cancel()
 
     # -- client frames ------------------------------------------------------------------
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -213,7 +220,6 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
 
     async def hub_deliver(self, event: dict[str, Any]) -> None:
         """Forward the changes this user may see and this page shows, newest versions only."""
-        self._recheck_user_when_due()
         items = event["items"]
         out = []
         for item, owner_id in zip(items, event["owners"], strict=True):
@@ -237,39 +243,49 @@ class GenerationStatusConsumer(AsyncWebsocketConsumer):
 
     # -- helpers ------------------------------------------------------------------------
     async def _refresh_user(self) -> bool:
-        """Read the user again before a resync: a deactivated user is disconnected (4401)
-        and a revoked ``view_all_generations`` stops applying from the next resync, not
-        only from the next connection. Sockets of one user resyncing together share the
-        read. False when the socket was closed."""
+        """Read the user again (before a resync, and every ``GENSTATUS_LIVE_USER_RECHECK``
+        seconds): a deactivated user is disconnected (4401) and a revoked
+        ``view_all_generations`` stops applying, not only from the next connection. Sockets
+        of one user reading together share the read; a read that started before the one
+        already applied is ignored. False when the socket is closed."""
+        started = asyncio.get_running_loop().time()
         fresh = await _shared_read(("user", self.user.pk), lambda: _fresh_user(self.user.pk))
-        self.user_checked_at = asyncio.get_running_loop().time()
+        if self.closed:
+            return False
+        if started < self.user_read_at:  # a later read was applied meanwhile
+            return True
+        self.user_read_at = started
         if fresh is None:
+            self.closed = True
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return False
         self.user, self.can_view_all = fresh
         return True
 
-    def _recheck_user_when_due(self) -> None:
-        """Updates reach a socket without any resync (a panel with nothing active asks for
-        none): every ``GENSTATUS_LIVE_USER_RECHECK`` seconds while they flow, the user is
-        read again in the background, so a deactivated user is closed and a revoked
-        ``view_all_generations`` stops applying within that time. The update in hand goes
-        out under the permission standing; the hub never waits for the read."""
-        if self.user_check is not None:
+    def _user_read_due(self) -> None:
+        """The timer: read the user in the background, unless a resync read it recently
+        (a page with active jobs resyncs every 10 s: its timer then never reads). The
+        fan-out never waits for this read."""
+        self.user_timer = None
+        if self.closed or self.user_check is not None:
             return
         loop = asyncio.get_running_loop()
-        if loop.time() - self.user_checked_at < self.user_recheck:
+        due = self.user_read_at + self.user_recheck
+        if loop.time() < due:
+            self.user_timer = loop.call_at(due, self._user_read_due)
             return
-        self.user_check = loop.create_task(self._recheck_user())
+        self.user_check = loop.create_task(self._read_user_in_background())
 
-    async def _recheck_user(self) -> None:
+    async def _read_user_in_background(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             await self._refresh_user()
         except Exception:
-            self.user_checked_at = asyncio.get_running_loop().time()  # try again later
             logger.warning("genstatus: re-reading a live socket's user failed", exc_info=True)
         finally:
             self.user_check = None
+            if not self.closed:
+                self.user_timer = loop.call_later(self.user_recheck, self._user_read_due)
 
     def _wanted(self, item: dict[str, Any]) -> bool:
         gid = item["generation_id"]

@@ -32,7 +32,7 @@ def test_configured_project_passes():
         ({"CHANNEL_LAYERS": {}}, ["genstatus.W001"]),
         ({"GENSTATUS_MAX_RETRIES": -1}, ["genstatus.E004"]),
         ({"GENSTATUS_STALE_AFTER": "soon"}, ["genstatus.E004"]),
-        ({"GENSTATUS_LIVE_USER_RECHECK": -1}, ["genstatus.E004"]),
+        ({"GENSTATUS_LIVE_USER_RECHECK": 0}, ["genstatus.E004"]),
         ({"GENSTATUS_STALE_AFTER": timedelta(seconds=0)}, ["genstatus.E004"]),
         ({"GENSTATUS_QUEUED_STALE_AFTER": 0}, ["genstatus.E004"]),
         ({"GENSTATUS_QUEUED_STALE_AFTER": "an hour"}, ["genstatus.E004"]),

@@ -399,55 +399,47 @@ async def test_a_deactivated_user_is_disconnected_at_the_next_resync(
     assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
 
 
-async def revoke_then_change_twice(
-    viewer: Any, asset: Asset, make_generation: Any
-) -> tuple[Any, dict[str, Any]]:
+async def revoke_wait_then_change(
+    viewer: Any, asset: Asset, make_generation: Any, wait: float
+) -> Any:
     """``viewer`` watches another user's generation with view_all, loses the permission
-    (no resync), then the generation changes twice: (socket, the first change's frame,
-    sent under the standing permission); the second change is left for the test."""
+    (and never resyncs), ``wait`` seconds pass, then the generation changes: the socket."""
     communicator, theirs, permission = await watching_theirs_with_view_all(
         viewer, asset, make_generation
     )
     await sync_to_async(viewer.user_permissions.remove)(permission)
+    await asyncio.sleep(wait)
     await sync_to_async(lifecycle.mark_queued)(theirs)
-    first = await next_of(communicator, "updates")
-    await asyncio.sleep(0.3)  # room for a background read of the user
-    await sync_to_async(lifecycle.mark_processing)(theirs)
-    return communicator, first
+    return communicator
 
 
-@override_settings(GENSTATUS_LIVE_USER_RECHECK=0)
+@override_settings(GENSTATUS_LIVE_USER_RECHECK=0.2)
 async def test_a_revoked_view_all_permission_applies_without_any_resync(
     user: Any, other_user: Any, asset: Asset, make_generation: Any
 ) -> None:
     """A page that never resyncs (nothing active in view) still loses the standing: the
-    server reads the user again when updates reach the socket."""
-    communicator, first = await revoke_then_change_twice(other_user, asset, make_generation)
-    assert first["items"][0]["status"] == "queued"  # the update in hand: standing permission
+    server reads the user again on a timer."""
+    communicator = await revoke_wait_then_change(other_user, asset, make_generation, 0.6)
     assert await communicator.receive_nothing(timeout=0.5)
     await communicator.disconnect()
 
 
-@override_settings(GENSTATUS_LIVE_USER_RECHECK=0)
-async def test_a_deactivated_user_is_closed_without_any_resync(
-    user: Any, make_generation: Any
-) -> None:
-    generation = await sync_to_async(make_generation)()
+@override_settings(GENSTATUS_LIVE_USER_RECHECK=0.2)
+async def test_a_deactivated_user_is_closed_without_any_resync_or_update(user: Any) -> None:
     communicator = await connect(user)
-    await subscribe(communicator, generations=[generation.pk])
+    await subscribe(communicator, assets=[])
     user.is_active = False
     await sync_to_async(user.save)()
-    await sync_to_async(lifecycle.mark_queued)(generation)
-    outputs = [await communicator.receive_output(timeout=2) for _ in range(2)]
-    assert outputs[-1] == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
+    output = await communicator.receive_output(timeout=2)
+    assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
 
 
 async def test_the_user_is_not_read_again_before_the_recheck_interval(
     user: Any, other_user: Any, asset: Asset, make_generation: Any
 ) -> None:
-    """With the default interval (60 s) an update costs no read of the user: the revoked
-    permission still applies until the next resync or the interval."""
-    communicator, _first = await revoke_then_change_twice(other_user, asset, make_generation)
+    """With the default interval (60 s) a revoked permission still applies until the next
+    resync or the interval."""
+    communicator = await revoke_wait_then_change(other_user, asset, make_generation, 0.3)
     frame = await next_of(communicator, "updates")
-    assert frame["items"][0]["status"] == "processing"
+    assert frame["items"][0]["status"] == "queued"
     await communicator.disconnect()
