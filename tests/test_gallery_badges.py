@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.template.loader import get_template
 from django.test import override_settings
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.urls import reverse
 from gallery.models import Asset
 from genstatus.models import Generation
 from genstatus.states import Status
+from tests.templates import templates_with
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +30,7 @@ def without_badges() -> Any:
         source = Path(get_template(name).origin.name).read_text()
         assert GENSTATUS_TAG.search(source) or name == "gallery/gallery.html"
         sources[name] = GENSTATUS_TAG.sub("", source)
-    options = {k: v for k, v in settings.TEMPLATES[0]["OPTIONS"].items() if k != "loaders"}
-    options["loaders"] = [
-        ("django.template.loaders.locmem.Loader", sources),
-        "django.template.loaders.app_directories.Loader",
-    ]
-    engine = {**settings.TEMPLATES[0], "APP_DIRS": False, "OPTIONS": options}
-    with override_settings(TEMPLATES=[engine]):
+    with override_settings(TEMPLATES=templates_with(sources)):
         yield
 
 

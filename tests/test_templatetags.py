@@ -16,6 +16,7 @@ from genstatus import badges, lifecycle
 from genstatus.mapping import statuses_for_assets, with_generation_status
 from genstatus.models import Generation
 from genstatus.states import DISPLAY, Status
+from tests.templates import templates_with
 
 pytestmark = pytest.mark.django_db
 
@@ -270,20 +271,7 @@ def test_fast_path_is_identical_to_the_template(status, options, asset, make_gen
 
 
 @override_settings(
-    TEMPLATES=[
-        {
-            "BACKEND": "django.template.backends.django.DjangoTemplates",
-            "OPTIONS": {
-                "loaders": [
-                    (
-                        "django.template.loaders.locmem.Loader",
-                        {"genstatus/badge.html": "<i class='mine'>{{ status_value }}</i>"},
-                    ),
-                    "django.template.loaders.app_directories.Loader",
-                ]
-            },
-        }
-    ]
+    TEMPLATES=templates_with({"genstatus/badge.html": "<i class='mine'>{{ status_value }}</i>"})
 )
 def test_a_project_can_override_the_badge_template(asset, generation):
     assert render("{% genstatus_badge asset %}", asset=asset) == "<i class='mine'>pending</i>"
@@ -489,20 +477,9 @@ def test_assets_fast_path_is_identical_to_the_template(urlconf, settings):
 
 
 @override_settings(
-    TEMPLATES=[
-        {
-            "BACKEND": "django.template.backends.django.DjangoTemplates",
-            "OPTIONS": {
-                "loaders": [
-                    (
-                        "django.template.loaders.locmem.Loader",
-                        {"genstatus/partials/assets.html": "<i class='mine'>{{ ws_path }}</i>"},
-                    ),
-                    "django.template.loaders.app_directories.Loader",
-                ]
-            },
-        }
-    ]
+    TEMPLATES=templates_with(
+        {"genstatus/partials/assets.html": "<i class='mine'>{{ ws_path }}</i>"}
+    )
 )
 def test_a_project_can_override_the_assets_template():
     assert render("{% genstatus_assets %}") == "<i class='mine'>/ws/genstatus/</i>"

@@ -6,6 +6,7 @@ from django.template import Context, Template
 from gallery.models import Asset
 from genstatus import lifecycle
 from genstatus.widgets import GenerationStatusWidget
+from tests.templates import templates_with
 
 pytestmark = pytest.mark.django_db
 
@@ -45,20 +46,9 @@ def test_for_assets_shares_one_query(user, make_generation, django_assert_num_qu
 
 
 def test_subclass_can_pick_its_template(asset, generation, settings, user):
-    settings.TEMPLATES = [
-        {
-            "BACKEND": "django.template.backends.django.DjangoTemplates",
-            "OPTIONS": {
-                "loaders": [
-                    (
-                        "django.template.loaders.locmem.Loader",
-                        {"custom/badge.html": "<b>{{ status_value }}|{{ label }}</b>"},
-                    ),
-                    "django.template.loaders.app_directories.Loader",
-                ]
-            },
-        }
-    ]
+    settings.TEMPLATES = templates_with(
+        {"custom/badge.html": "<b>{{ status_value }}|{{ label }}</b>"}
+    )
 
     class Custom(GenerationStatusWidget):
         template_name = "custom/badge.html"
