@@ -63,6 +63,13 @@ def open_panel(page: Any, base_url: str, user: Any) -> StandIn:
     return stand_in
 
 
+def fjord_job(owner: Any) -> Generation:
+    """A pending Sora video job of ``owner``, for a row to watch change."""
+    return lifecycle.create_generation(
+        provider="sora", operation_type="text_to_video", prompt="fjord", owner=owner
+    )
+
+
 def row_parts(page: Any, pk: int) -> dict[str, Any]:
     """What a cancel request or a retry changes in a row, as markup."""
     return page.evaluate(
@@ -83,9 +90,7 @@ def row_parts(page: Any, pk: int) -> dict[str, Any]:
 def test_a_cancel_request_removes_cancel_and_shows_the_note_as_the_server_does(
     live_server: Any, page: Any, admin_user: Any, published: list[dict[str, Any]]
 ) -> None:
-    generation = lifecycle.create_generation(
-        provider="sora", operation_type="text_to_video", prompt="fjord", owner=admin_user
-    )
+    generation = fjord_job(admin_user)
     lifecycle.mark_processing(generation)
     stand_in = open_panel(page, live_server.url, admin_user)
     before = row_parts(page, generation.pk)
@@ -113,9 +118,7 @@ def test_a_cancel_request_removes_cancel_and_shows_the_note_as_the_server_does(
 def test_the_note_goes_when_the_cancelled_row_finishes(
     live_server: Any, page: Any, admin_user: Any, published: list[dict[str, Any]]
 ) -> None:
-    generation = lifecycle.create_generation(
-        provider="sora", operation_type="text_to_video", prompt="fjord", owner=admin_user
-    )
+    generation = fjord_job(admin_user)
     lifecycle.mark_processing(generation)
     lifecycle.request_cancel(generation, actor=admin_user)
     stand_in = open_panel(page, live_server.url, admin_user)
@@ -134,9 +137,7 @@ def test_the_note_goes_when_the_cancelled_row_finishes(
 def test_a_retry_replaces_the_retry_button_with_the_link_as_the_server_does(
     live_server: Any, page: Any, admin_user: Any, published: list[dict[str, Any]]
 ) -> None:
-    generation = lifecycle.create_generation(
-        provider="sora", operation_type="text_to_video", prompt="fjord", owner=admin_user
-    )
+    generation = fjord_job(admin_user)
     lifecycle.mark_failed(generation, "Content policy: <blocked>", code="policy")
     stand_in = open_panel(page, live_server.url, admin_user)
     before = row_parts(page, generation.pk)
