@@ -26,6 +26,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -434,13 +435,13 @@ class GenerationAdmin(admin.ModelAdmin):
         )
         counts = tab_counts.counts
         after, before = request.GET.get("after"), request.GET.get("before")
-        rows_queryset = self.get_panel_rows_queryset(filterset.qs)
         tab_statuses = _status_group(filterset, status)
         page = None
         if tab_counts.matches is not None and not (after or before) and tab_statuses:
             # every match was read for the counts: the first page needs no second search
             page = panel.page_from_matches(
-                rows_queryset,
+                # the rows by id: the filters (a search's LIKE) need not run again
+                self.get_panel_rows_queryset(base),
                 tab_counts.matches,
                 None if tab_statuses is ALL_STATUSES else tab_statuses,
                 per_page=self.panel_per_page,
@@ -448,7 +449,7 @@ class GenerationAdmin(admin.ModelAdmin):
         if page is None:
             try:
                 page = panel.keyset_page(
-                    rows_queryset,
+                    self.get_panel_rows_queryset(filterset.qs),
                     after=after,
                     before=before,
                     per_page=self.panel_per_page,
@@ -532,16 +533,23 @@ class GenerationAdmin(admin.ModelAdmin):
         display = status_display(generation.status)
         retried_as = _retried_as(generation)
         change_url = self._change_url(request)
-        now = request.__dict__.get("_genstatus_now")
-        if now is None:
-            now = request.__dict__["_genstatus_now"] = timezone.now()
+        # read once per request, not once per row: the time rows are "ago" from, the language
+        now_and_language = request.__dict__.get("_genstatus_now")
+        if now_and_language is None:
+            now_and_language = request.__dict__["_genstatus_now"] = (
+                timezone.now(),
+                get_language(),
+            )
+        now, language = now_and_language
         return {
             "generation": generation,
             "display": display,
             "icon": panel.icon_svg(display.icon),
-            "prompt_preview": panel.preview(generation.prompt, PROMPT_PREVIEW_CHARS),
+            "prompt_preview": panel.preview(
+                generation.prompt, PROMPT_PREVIEW_CHARS, language=language
+            ),
             "created": panel.timestamp(generation.created_at),
-            "time_ago": panel.time_ago(generation.created_at, now),
+            "time_ago": panel.time_ago(generation.created_at, now, language=language),
             "detail_url": self._change_url(request, "panel_detail")(generation.pk),
             "owner": panel.row_owner(generation),
             "retried_as": retried_as,

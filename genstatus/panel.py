@@ -44,6 +44,7 @@ from genstatus.states import ACTIVE, GROUPS, RETRYABLE, TERMINAL
 PER_PAGE = 50
 COUNT_CAP = 1000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ZERO = timedelta(0)
 
 # The tabs: (slug, label, value of the FilterSet's ``status`` field or "" for all).
 TABS: list[tuple[str, str, str]] = [
@@ -399,15 +400,25 @@ def page_from_matches(
     *,
     per_page: int = PER_PAGE,
 ) -> KeysetPage | None:
-    """The first page of ``queryset`` (the matches narrowed to ``statuses``, with what its
-    rows need joined) from the ids ``count_tabs`` already read: one primary-key lookup
-    instead of a second search. The same page ``keyset_page`` gives, or None when a row
-    changed between the two reads (it no longer matches, or was deleted): then ask
-    ``keyset_page``."""
+    """The first page of the matches narrowed to ``statuses`` from the ids ``count_tabs``
+    already read: one primary-key lookup instead of a second search.
+
+    ``queryset`` gives the rows: scoped to the user, with what a row needs joined; the
+    filters need not be applied again (the ids already passed them: a search's ``LIKE``
+    would be checked a second time for nothing). The status is, since it is the one
+    column that changes. The same page ``keyset_page`` gives, or None when a row changed
+    between the two reads (it left the tab, or was deleted): then ask ``keyset_page``.
+    """
     ids = [pk for pk, status in matches.rows if statuses is None or status in statuses]
-    rows = list(queryset.filter(pk__in=ids[:per_page]).order_by("-created_at", "-id"))
-    if len(rows) < min(per_page, len(ids)):
+    wanted = ids[:per_page]
+    lookup = queryset.filter(pk__in=wanted)
+    if statuses is not None:
+        lookup = lookup.filter(status__in=sorted(statuses))
+    # the ids are newest first already: no ORDER BY to compile and sort
+    by_pk = {row.pk: row for row in lookup.order_by()}
+    if len(by_pk) < len(wanted):
         return None
+    rows = [by_pk[pk] for pk in wanted]
     return KeysetPage(
         rows=rows,
         next_cursor=(
@@ -437,17 +448,25 @@ def select_options(choices: Iterable[tuple[Any, Any]], selected: str | None) -> 
 
 def timestamp(value: datetime) -> dict[str, str]:
     """ISO 8601 for ``<time datetime>`` and a readable UTC text for the hover title."""
-    # isoformat() is C and a third of strftime's cost: "YYYY-MM-DD HH:MM:SS+00:00"[:19]
-    text = value.astimezone(UTC).isoformat(" ", "seconds")[:19]
-    return {"iso": value.isoformat(), "text": f"{text} UTC"}
+    # isoformat() is C and a third of strftime's cost: "YYYY-MM-DDTHH:MM:SS…"[:19]; a
+    # value in UTC already (what the database gives) needs no astimezone() and one call
+    iso = value.isoformat()
+    if value.utcoffset() == ZERO:
+        text = iso[:19].replace("T", " ")
+    else:
+        text = value.astimezone(UTC).isoformat(" ", "seconds")[:19]
+    return {"iso": iso, "text": f"{text} UTC"}
 
 
-def time_ago(value: datetime | None, now: datetime | None = None) -> str:
-    """ "just now", "5m ago", "2h ago", "3d ago", then the date."""
+def time_ago(
+    value: datetime | None, now: datetime | None = None, *, language: str | None = None
+) -> str:
+    """ "just now", "5m ago", "2h ago", "3d ago", then the date. ``language``: the active
+    one, when the caller already knows it (50 rows, one lookup)."""
     if value is None:
         return ""
     seconds = int(((now or timezone.now()) - value).total_seconds())
-    just_now, ago = _ago_texts(get_language())
+    just_now, ago = _ago_texts(language or get_language())
     if seconds < 45:
         return just_now
     for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
@@ -478,15 +497,16 @@ def format_duration(value: timedelta | None) -> str:
     return f"{value.total_seconds():.1f}s"
 
 
-def preview(text: str, length: int) -> str:
+def preview(text: str, length: int, *, language: str | None = None) -> str:
     """``Truncator(text).chars(length)``, without its per-character loop for ASCII text.
 
     ASCII text has no combining characters and is already NFC, so the cut is a slice.
+    ``language``: the active one, when the caller already knows it.
     """
     if text.isascii():
         if len(text) <= length:
             return text
-        tail = _truncation_text(get_language())
+        tail = _truncation_text(language or get_language())
         return add_truncation_text(text[: calculate_truncate_chars_length(length, tail)], tail)
     return Truncator(text).chars(length)
 
@@ -572,6 +592,7 @@ def render_rows(
     """
     labels = _row_labels(get_language())
     displays: dict[int, tuple[str, str, str]] = {}
+    icons: dict[str, str] = {}  # the same few SVGs on every row: escaped once each
     parts: list[str] = []
     for row in rows:
         g = row["generation"]
@@ -646,6 +667,9 @@ def render_rows(
         )
         asset_id = g.asset_id
         created = row["created"]
+        icon = icons.get(row["icon"])
+        if icon is None:
+            icon = icons[row["icon"]] = _esc(row["icon"])
         parts.append(
             f'\n<tr class="gs-row gs-row--{status}" data-gs-generation="{pk}" '
             f'data-gs-status="{status}" data-gs-version="{_num(g.version)}" '
@@ -654,7 +678,7 @@ def render_rows(
             f'  <td class="gs-col-status"><span class="gs-status {status_classes}" '
             f'data-gs-icon-slot role="img" aria-label="{label}" '
             f'title="{_esc(failed_error) if failed_error else description}">'
-            f"{_esc(row['icon'])}</span></td>\n"
+            f"{icon}</span></td>\n"
             '  <td class="gs-col-prompt">\n'
             f'    <details class="gs-detail" data-gs-detail-url="{detail_url}?fragment=1">\n'
             f'      <summary title="{_esc(g.prompt)}"><span class="gs-id">#{pk}</span> '

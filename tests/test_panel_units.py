@@ -353,6 +353,27 @@ def test_page_from_matches_gives_up_when_a_row_changed_since_the_count(make_gene
     assert panel.page_from_matches(failed, result.matches, frozenset({"failed"})) is None
 
 
+@pytest.mark.django_db
+def test_page_from_matches_rechecks_the_status_only(make_generation):
+    """The rows are looked up by id in the unfiltered queryset: the filters already held
+    for those ids, but a row that left the tab since the count sends the page back to
+    ``keyset_page``."""
+    _mixed(make_generation)
+    searched = Generation.objects.filter(prompt__icontains="zeppelin", provider="sora")
+    result = panel.count_tabs(searched, filtered=True, searched=True)
+    failed = frozenset({"failed"})
+    page = panel.page_from_matches(Generation.objects.all(), result.matches, failed)
+    assert [g.pk for g in page.rows] == [
+        g.pk for g in panel.keyset_page(searched.filter(status="failed")).rows
+    ]
+    newest_failed = page.rows[0]
+    Generation.objects.filter(pk=newest_failed.pk).update(status="completed")
+    assert panel.page_from_matches(Generation.objects.all(), result.matches, failed) is None
+    # the "All" tab has no status to re-check: the same rows, the changed one included
+    page = panel.page_from_matches(Generation.objects.all(), result.matches, None)
+    assert newest_failed.pk in [g.pk for g in page.rows]
+
+
 def test_count_title(settings):
     assert panel.count_title(panel.TabCount(12, exact=True)) == ""
     assert panel.count_title(panel.TabCount(1000, exact=False)) == "More than 1000"
