@@ -18,6 +18,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -31,10 +32,11 @@ from django.utils.translation import gettext as _gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from genstatus import panel
+from genstatus import panel, panel_content
 from genstatus.conf import genstatus_settings
 from genstatus.filters import GenerationFilterSet
 from genstatus.models import VIEW_ALL_PERMISSION, Generation, GenerationEvent
+from genstatus.panel_content import PANEL_TEMPLATE
 from genstatus.states import GROUPS, Status, status_display
 
 LIFECYCLE_FIELDS = (
@@ -273,7 +275,7 @@ class GenerationAdmin(admin.ModelAdmin):
         )
 
     change_list_template = "genstatus/admin/change_list.html"
-    panel_template = "genstatus/admin/panel.html"
+    panel_template = PANEL_TEMPLATE
     panel_confirm_template = "genstatus/admin/panel_confirm.html"
     panel_detail_template = "genstatus/admin/panel_detail.html"
     panel_detail_page_template = "genstatus/admin/panel_detail_page.html"
@@ -522,6 +524,18 @@ class GenerationAdmin(admin.ModelAdmin):
             "count_cap": panel.COUNT_CAP,
         }
         request.current_app = self.admin_site.name
+        # genstatus's own panel.html: its content block built in Python (same bytes)
+        context["content_html"] = (
+            panel_content.render_content(
+                context,
+                change_url=self._change_url(request)(0),
+                csrf_token=get_token(request),
+            )
+            if context["rows_html"] is not None
+            and self.panel_template == PANEL_TEMPLATE
+            and panel_content.default_panel_template_in_use()
+            else None
+        )
         return TemplateResponse(request, self.panel_template, context)
 
     def get_panel_row(self, request: HttpRequest, generation: Generation) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from django.conf import settings
 from gallery.models import Asset
 from genstatus import lifecycle
 from genstatus.models import Generation
+from tests.panel_data import every_state, panel_client  # noqa: F401 - shared fixtures
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
