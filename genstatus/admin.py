@@ -141,6 +141,8 @@ def _owner_name_field() -> str | None:
 def _retried_as(generation: Generation) -> Generation | None:
     """The attempt a generation was retried as, or None; without raising (and catching)
     DoesNotExist for each of the 50 rows when ``select_related`` already read it."""
+    if isinstance(generation, panel.RowValues):
+        return generation.retried_as
     cache = generation._state.fields_cache
     if "retried_as" in cache:
         return cache["retried_as"]
@@ -443,7 +445,7 @@ class GenerationAdmin(admin.ModelAdmin):
             # every match was read for the counts: the first page needs no second search
             page = panel.page_from_matches(
                 # the rows by id: the filters (a search's LIKE) need not run again
-                self.get_panel_rows_queryset(base),
+                self._panel_rows(base),
                 tab_counts.matches,
                 None if tab_statuses is ALL_STATUSES else tab_statuses,
                 per_page=self.panel_per_page,
@@ -451,7 +453,7 @@ class GenerationAdmin(admin.ModelAdmin):
         if page is None:
             try:
                 page = panel.keyset_page(
-                    self.get_panel_rows_queryset(filterset.qs),
+                    self._panel_rows(filterset.qs),
                     after=after,
                     before=before,
                     per_page=self.panel_per_page,
@@ -531,12 +533,30 @@ class GenerationAdmin(admin.ModelAdmin):
                 change_url=self._change_url(request)(0),
                 csrf_token=get_token(request),
             )
-            if context["rows_html"] is not None
-            and self.panel_template == PANEL_TEMPLATE
-            and panel_content.default_panel_template_in_use()
+            if context["rows_html"] is not None and self._own_panel_template()
             else None
         )
         return TemplateResponse(request, self.panel_template, context)
+
+    def _own_panel_template(self) -> bool:
+        return (
+            self.panel_template == PANEL_TEMPLATE and panel_content.default_panel_template_in_use()
+        )
+
+    def _panel_rows(self, queryset: QuerySet[Generation]) -> QuerySet[Any]:
+        """The page's rows: ``get_panel_rows_queryset``, read as ``panel.RowValues``
+        (no model instance per row) while nothing customizes how a row is read or shown;
+        model instances otherwise."""
+        rows = self.get_panel_rows_queryset(queryset)
+        cls = type(self)
+        if (
+            cls.get_panel_row is _OWN_GET_PANEL_ROW
+            and cls.get_panel_rows_queryset is _OWN_GET_PANEL_ROWS_QUERYSET
+            and panel.OWNER_NAME in rows.query.annotations  # genstatus's own panel_row.html
+            and self._own_panel_template()
+        ):
+            return panel.as_row_values(rows)
+        return rows
 
     def get_panel_row(self, request: HttpRequest, generation: Generation) -> dict[str, Any]:
         """What one row of the panel shows; override to add to it.
@@ -743,6 +763,12 @@ class GenerationAdmin(admin.ModelAdmin):
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, self.panel_confirm_template, context)
+
+
+# genstatus's own row hooks: a subclass (or a patch) that replaces either reads model
+# instances (GenerationAdmin._panel_rows)
+_OWN_GET_PANEL_ROW = GenerationAdmin.get_panel_row
+_OWN_GET_PANEL_ROWS_QUERYSET = GenerationAdmin.get_panel_rows_queryset
 
 
 # Link the panel from the admin index of the default site, unless the host chose its own

@@ -16,7 +16,7 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -25,6 +25,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db import connections
 from django.db.models import Q, QuerySet
+from django.db.models.query import ValuesListIterable
 from django.utils import formats, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
@@ -524,6 +525,65 @@ ROW_TEMPLATE = "genstatus/admin/panel_row.html"
 ROW_SEPARATOR = "\n          "
 # The annotation that carries a row's owner name (GenerationAdmin.get_panel_rows_queryset).
 OWNER_NAME = "gs_owner_name"
+
+
+class RowRef:
+    """The attempt a row was retried as, by primary key (``row["retried_as"].pk``)."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self, pk: Any) -> None:
+        self.pk = pk
+
+
+class RowValues:
+    """What genstatus's own panel row reads of a generation (``ROW_VALUES``, the owner's
+    name and the attempt it was retried as), from one ``values_list()`` row instead of a
+    model instance: about a third of the cost per row. ``as_row_values`` gives a queryset
+    of them; ``GenerationAdmin`` reads its page this way while nothing customizes how a
+    row is read or shown (``get_panel_row``, ``get_panel_rows_queryset`` and both panel
+    templates are genstatus's own)."""
+
+    retried_as: RowRef | None
+
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.__dict__.update(zip(ROW_VALUE_NAMES, values, strict=True))
+        retried_pk = self.__dict__.pop("retried_as_id")
+        self.retried_as = None if retried_pk is None else RowRef(retried_pk)
+
+    @property
+    def pk(self) -> Any:
+        return self.id  # type: ignore[attr-defined]
+
+
+# The generation fields of a RowValues, then the two joined values.
+ROW_VALUES = (
+    "id",
+    "owner_id",
+    "asset_id",
+    "provider",
+    "operation_type",
+    "prompt",
+    "status",
+    "error_message",
+    "retry_count",
+    "version",
+    "created_at",
+    "cancel_requested_at",
+)
+ROW_VALUE_NAMES = (*ROW_VALUES, "retried_as_id", OWNER_NAME)
+
+
+class _RowValuesIterable(ValuesListIterable):
+    def __iter__(self) -> Iterator[RowValues]:
+        return map(RowValues, super().__iter__())
+
+
+def as_row_values(queryset: QuerySet[Generation]) -> QuerySet[Any]:
+    """``queryset`` (with the ``OWNER_NAME`` annotation) yielding ``RowValues``."""
+    values = queryset.values_list(*ROW_VALUES, "retried_as__id", OWNER_NAME)
+    values._iterable_class = _RowValuesIterable
+    return values
 
 
 def row_owner(generation: Generation) -> Any:
