@@ -12,14 +12,20 @@ same process, times full requests (middleware, view, template) as a superuser, m
 with a search, for the panel (keyset pages, capped counts) and for a stock ModelAdmin
 (``list_filter`` + ``search_fields``, its two ``COUNT(*)``). Prints a Markdown table and
 the EXPLAIN of the panel's search, which must use the trigram index.
+
+With ``--runs N`` the whole timing is made N times, each in a fresh process, and every
+cell is the median of the runs' medians; the speed-ups of each run are listed under the
+table (this machine's speed drifts by 10-30 % over minutes).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 import types
@@ -59,6 +65,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reload", action="store_true", help="reload the data even if present")
     parser.add_argument("--load-only", action="store_true", help="load the data, time nothing")
     parser.add_argument("--output", help="also write the Markdown report to this file")
+    parser.add_argument("--runs", type=int, default=1, help="fresh processes (median of them)")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one run's data
     return parser.parse_args(argv)
 
 
@@ -291,11 +299,16 @@ def explain_search() -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
-def fmt(cell: tuple[float, float] | None) -> str:
+Cell = tuple[float, float] | None  # (request ms, SQL ms) or None (no such page)
+
+
+def fmt(cell: Cell) -> str:
     return "—" if cell is None else f"{cell[0]:.1f} ({cell[1]:.1f})"
 
 
-def run(args: argparse.Namespace) -> str:
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """One run: per case the panel's and the stock's first page and page 100, the admin
+    index, and the EXPLAIN of the rare search."""
     setup_django(args.database)
     load(args.rows, args.reload)
     from django.contrib.auth import get_user_model
@@ -303,15 +316,7 @@ def run(args: argparse.Namespace) -> str:
     from django.test.utils import override_settings
 
     module, _stock = urlconf()
-    lines = [
-        f"Generations panel vs stock changelist, PostgreSQL, {args.rows:,} generations, "
-        f"median of {args.repeat} requests (stock: {max(1, args.repeat // 2)}), milliseconds "
-        f"of server time, SQL part in brackets (`bench/bench_panel.py --rows {args.rows}`).",
-        "",
-        "| view | panel p1 | panel p100 | stock p1 | stock p100 | speed-up p1 | speed-up p100 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    worst = 0.0
+    cases: dict[str, list[Cell]] = {}
     panel_url, stock_url = "/admin/genstatus/generation/panel/", "/stock/genstatus/generation/"
     with override_settings(ROOT_URLCONF=module, GENSTATUS_LIVE=False):
         client = Client()
@@ -319,7 +324,7 @@ def run(args: argparse.Namespace) -> str:
         for label, panel_filters, stock_filters in CASES:
             cursor = page_100_cursor(panel_filters)
             stock_repeat = max(1, args.repeat // 2)
-            cells = [
+            cases[label] = [
                 timed(client, panel_url, panel_filters, args.repeat),
                 timed(client, panel_url, {**panel_filters, "after": cursor}, args.repeat)
                 if cursor
@@ -329,22 +334,59 @@ def run(args: argparse.Namespace) -> str:
                 if cursor
                 else None,
             ]
-            worst = max([worst] + [cell[0] for cell in cells[:2] if cell])
-            speedups = [
-                f"{stock[0] / mine[0]:.0f}x" if stock and mine else "—"
-                for mine, stock in ((cells[0], cells[2]), (cells[1], cells[3]))
-            ]
-            lines.append(
-                f"| {label} | " + " | ".join(fmt(cell) for cell in cells) + f" | {speedups[0]} | "
-                f"{speedups[1]} |"
-            )
-            print(lines[-1], file=sys.stderr)
+            print(f"{label}: " + ", ".join(fmt(cell) for cell in cases[label]), file=sys.stderr)
         chrome = timed(client, "/admin/", {}, args.repeat)
-    plan = explain_search()
+    return {"cases": cases, "chrome": chrome, "plan": explain_search()}
+
+
+def median_cell(cells: list[Cell]) -> Cell:
+    present = [cell for cell in cells if cell is not None]
+    if not present:
+        return None
+    return statistics.median(c[0] for c in present), statistics.median(c[1] for c in present)
+
+
+def speedup(mine: Cell, stock: Cell) -> str:
+    return f"{stock[0] / mine[0]:.0f}x" if stock and mine else "—"
+
+
+def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> str:
+    """The Markdown table: every cell the median of the runs (of medians of requests)."""
+    runs_text = f", median of {len(runs)} runs in fresh processes" if len(runs) > 1 else ""
+    lines = [
+        f"Generations panel vs stock changelist, PostgreSQL, {args.rows:,} generations, "
+        f"median of {args.repeat} requests (stock: {max(1, args.repeat // 2)}){runs_text}, "
+        f"milliseconds of server time, SQL part in brackets "
+        f"(`bench/bench_panel.py --rows {args.rows} --repeat {args.repeat} --runs {len(runs)}`).",
+        "",
+        "| view | panel p1 | panel p100 | stock p1 | stock p100 | speed-up p1 | speed-up p100 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    worst = 0.0
+    per_run: list[str] = []
+    for label, _panel, _stock in CASES:
+        cells = [median_cell([run["cases"][label][i] for run in runs]) for i in range(4)]
+        worst = max([worst] + [cell[0] for cell in cells[:2] if cell])
+        lines.append(
+            f"| {label} | " + " | ".join(fmt(cell) for cell in cells) + " | "
+            f"{speedup(cells[0], cells[2])} | {speedup(cells[1], cells[3])} |"
+        )
+        each = [
+            "/".join(
+                speedup(run["cases"][label][mine], run["cases"][label][mine + 2])
+                for mine in (0, 1)
+                if run["cases"][label][mine] is not None
+            )
+            for run in runs
+        ]
+        per_run.append(f"{label} {', '.join(each)}")
+    if len(runs) > 1:
+        lines += ["", "Speed-ups of each run (p1/p100): " + "; ".join(per_run) + "."]
+    plan = runs[-1]["plan"]
     lines += [
         "",
         f"The admin index alone (the chrome every admin page pays: session, user, "
-        f"header, app list): {fmt(chrome)} ms.",
+        f"header, app list): {fmt(median_cell([run['chrome'] for run in runs]))} ms.",
         "",
         f"Slowest panel request: {worst:.1f} ms. "
         f"EXPLAIN ANALYZE of the panel's search for “{RARE_TERM}”:",
@@ -358,16 +400,49 @@ def run(args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def run(args: argparse.Namespace) -> str:
+    """Measure ``--runs`` times (fresh processes when more than one) and report."""
+    if args.runs <= 1:
+        return report(args, [measure(args)])
+    setup_django(args.database)  # load the data once, before the runs
+    load(args.rows, args.reload)
+    runs = []
+    for number in range(1, args.runs + 1):
+        print(f"run {number} of {args.runs}", file=sys.stderr, flush=True)
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--json",
+                "--rows",
+                str(args.rows),
+                "--repeat",
+                str(args.repeat),
+                "--database",
+                args.database,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        sys.stderr.write(child.stderr)
+        runs.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    return report(args, runs)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.load_only:
         setup_django(args.database)
         load(args.rows, args.reload)
         return 0
-    report = run(args)
-    print(report)
+    if args.json:
+        print(json.dumps(measure(args)))
+        return 0
+    text = run(args)
+    print(text)
     if args.output:
-        Path(args.output).write_text(report + "\n")
+        Path(args.output).write_text(text + "\n")
     return 0
 
 

@@ -28,7 +28,7 @@ BENCHMARKS: list[tuple[str, list[str], dict[str, str]]] = [
     ),
     (
         "Generations panel at 1,000,000 rows (PostgreSQL)",
-        ["bench/bench_panel.py", "--repeat", "9"],
+        ["bench/bench_panel.py", "--repeat", "9", "--runs", "3"],
         {},
     ),
     (
