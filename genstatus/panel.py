@@ -260,14 +260,48 @@ def capped_count(queryset: QuerySet[Any], cap: int | None = None) -> TabCount:
 
 
 def _capped_count(unordered: QuerySet[Any], cap: int, estimate: int | None) -> TabCount:
-    if estimate is not None and estimate > cap * ESTIMATE_FACTOR:
-        return TabCount(estimate, exact=False, estimated=True)
-    counted = unordered.values("pk")[: cap + 1].count()
-    if counted <= cap:
-        return TabCount(counted, exact=True)
-    if estimate is not None and estimate > cap:
-        return TabCount(estimate, exact=False, estimated=True)
-    return TabCount(cap, exact=False)
+    return _capped_counts({"": (unordered, estimate)}, cap)[""]
+
+
+def _capped_counts(
+    tabs: dict[str, tuple[QuerySet[Any], int | None]], cap: int
+) -> dict[str, TabCount]:
+    """``capped_count`` of each ``(unordered queryset, planner estimate)``: the ones the
+    estimate does not settle are counted together, in one statement."""
+    counts: dict[str, TabCount] = {}
+    to_count: dict[str, QuerySet[Any]] = {}
+    for slug, (unordered, estimate) in tabs.items():
+        if estimate is not None and estimate > cap * ESTIMATE_FACTOR:
+            counts[slug] = TabCount(estimate, exact=False, estimated=True)
+        else:
+            to_count[slug] = unordered
+    counted = _limited_counts(list(to_count.values()), cap + 1)
+    for slug, number in zip(to_count, counted, strict=True):
+        estimate = tabs[slug][1]
+        if number <= cap:
+            counts[slug] = TabCount(number, exact=True)
+        elif estimate is not None and estimate > cap:
+            counts[slug] = TabCount(estimate, exact=False, estimated=True)
+        else:
+            counts[slug] = TabCount(cap, exact=False)
+    return {slug: counts[slug] for slug in tabs}
+
+
+def _limited_counts(querysets: list[QuerySet[Any]], limit: int) -> list[int]:
+    """``queryset.values("pk")[:limit].count()`` of each, in one round trip:
+    ``SELECT (SELECT COUNT(*) FROM (… LIMIT n)), (SELECT COUNT(*) FROM (… LIMIT n)), …``."""
+    if not querysets:
+        return []
+    if len(querysets) == 1:
+        return [querysets[0].values("pk")[:limit].count()]
+    columns, all_params = [], []
+    for index, queryset in enumerate(querysets):
+        sql, params = queryset.values("pk")[:limit].query.sql_with_params()
+        columns.append(f"(SELECT COUNT(*) FROM ({sql}) gs_counted{index})")
+        all_params.extend(params)
+    with connections[querysets[0].db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", all_params)
+        return [int(value) for value in cursor.fetchone()]
 
 
 @dataclass
@@ -385,13 +419,15 @@ def count_tabs(
         estimates.update(zip(to_estimate, found, strict=True))
     estimates.setdefault("all", whole)
     counts: dict[str, TabCount] = {}
+    to_cap: dict[str, tuple[QuerySet[Generation], int | None]] = {}
     for slug, tab_queryset in scoped.items():
         estimate = estimates[slug]
         if searched and estimate is not None and estimate > COUNT_CAP:
             counts[slug] = TabCount(estimate, exact=False, estimated=True)
         else:
-            counts[slug] = _capped_count(tab_queryset, COUNT_CAP, estimate)
-    return TabCounts(counts)
+            to_cap[slug] = (tab_queryset, estimate)
+    counts.update(_capped_counts(to_cap, COUNT_CAP))
+    return TabCounts({slug: counts[slug] for slug in scoped})
 
 
 def page_from_matches(
