@@ -294,7 +294,8 @@ def _limited_counts(querysets: list[QuerySet[Any]], limit: int) -> list[int]:
         return []
     if len(querysets) == 1:
         return [querysets[0].values("pk")[:limit].count()]
-    columns, all_params = [], []
+    columns: list[str] = []
+    all_params: list[Any] = []
     for index, queryset in enumerate(querysets):
         sql, params = queryset.values("pk")[:limit].query.sql_with_params()
         columns.append(f"(SELECT COUNT(*) FROM ({sql}) gs_counted{index})")
