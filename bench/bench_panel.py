@@ -8,7 +8,8 @@ cancelled and active, five providers, prompts of 12-40 words) into its own datab
 (``--database``, default ``genstatus_bench``) on the server of ``PGHOST``/``PGUSER``
 (127.0.0.1 / postgres), once: later runs reuse the data unless ``--reload``. Then, in the
 same process, times full requests (middleware, view, template) as a superuser, median of
-``--repeat`` runs: the first page and page 100 of every tab, with a provider filter and
+``--repeat`` runs (the stock's: half as many; the panel's and the stock's requests take
+turns): the first page and page 100 of every tab, with a provider filter and
 with a search, for the panel (keyset pages, capped counts) and for a stock ModelAdmin
 (``list_filter`` + ``search_fields``, its two ``COUNT(*)``). Prints a Markdown table and
 the EXPLAIN of the panel's search, which must use the trigram index.
@@ -248,24 +249,46 @@ class SqlTimer:
             self.total += time.perf_counter() - started
 
 
-def timed(client: Any, url: str, params: dict[str, str], repeat: int) -> tuple[float, float] | None:
-    """Median milliseconds of the whole request and of its SQL; None past the last page."""
+Request = tuple[str, dict[str, str], int]  # url, query, timed runs
+
+
+def timed(client: Any, requests: list[Request | None]) -> list[tuple[float, float] | None]:
+    """Median milliseconds of the whole request and of its SQL, for each request; None for
+    None and past the last page. The requests take turns (panel, stock, panel, …), so a
+    drift of the machine's speed reaches both sides of a ratio alike."""
     from django.db import connection
 
-    response = client.get(url, params)  # warm-up, and a check
-    if response.status_code == 302 and "p" in params:
-        return None  # fewer than 100 pages
-    if response.status_code != 200:
-        raise SystemExit(f"{url} {params} answered {response.status_code}")
-    totals, sqls = [], []
-    for _ in range(repeat):
-        timer = SqlTimer()
-        with connection.execute_wrapper(timer):
-            started = time.perf_counter()
-            client.get(url, params)
-            totals.append((time.perf_counter() - started) * 1000)
-        sqls.append(timer.total * 1000)
-    return statistics.median(totals), statistics.median(sqls)
+    samples: list[tuple[list[float], list[float]] | None] = []
+    for request in requests:
+        if request is None:
+            samples.append(None)
+            continue
+        url, params, _runs = request
+        response = client.get(url, params)  # warm-up, and a check
+        if response.status_code == 302 and "p" in params:
+            samples.append(None)  # fewer than 100 pages
+            continue
+        if response.status_code != 200:
+            raise SystemExit(f"{url} {params} answered {response.status_code}")
+        samples.append(([], []))
+    turns = max((request[2] for request in requests if request), default=0)
+    for turn in range(turns):
+        for request, sample in zip(requests, samples, strict=True):
+            if request is None or sample is None:
+                continue
+            url, params, runs = request
+            if (turn + 1) * runs // turns == turn * runs // turns:
+                continue  # fewer runs than turns: spread over them
+            timer = SqlTimer()
+            with connection.execute_wrapper(timer):
+                started = time.perf_counter()
+                client.get(url, params)
+                sample[0].append((time.perf_counter() - started) * 1000)
+            sample[1].append(timer.total * 1000)
+    return [
+        None if sample is None else (statistics.median(sample[0]), statistics.median(sample[1]))
+        for sample in samples
+    ]
 
 
 def page_100_cursor(filters: dict[str, str]) -> str | None:
@@ -324,18 +347,19 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         for label, panel_filters, stock_filters in CASES:
             cursor = page_100_cursor(panel_filters)
             stock_repeat = max(1, args.repeat // 2)
-            cases[label] = [
-                timed(client, panel_url, panel_filters, args.repeat),
-                timed(client, panel_url, {**panel_filters, "after": cursor}, args.repeat)
-                if cursor
-                else None,
-                timed(client, stock_url, stock_filters, stock_repeat),
-                timed(client, stock_url, {**stock_filters, "p": "100"}, stock_repeat)
-                if cursor
-                else None,
-            ]
+            cases[label] = timed(
+                client,
+                [
+                    (panel_url, panel_filters, args.repeat),
+                    (panel_url, {**panel_filters, "after": cursor}, args.repeat)
+                    if cursor
+                    else None,
+                    (stock_url, stock_filters, stock_repeat),
+                    (stock_url, {**stock_filters, "p": "100"}, stock_repeat) if cursor else None,
+                ],
+            )
             print(f"{label}: " + ", ".join(fmt(cell) for cell in cases[label]), file=sys.stderr)
-        chrome = timed(client, "/admin/", {}, args.repeat)
+        chrome = timed(client, [("/admin/", {}, args.repeat)])[0]
     return {"cases": cases, "chrome": chrome, "plan": explain_search()}
 
 
