@@ -1,6 +1,6 @@
 """The panel in headless Chromium: rows in every state, a row expanded, no script errors.
 
-``GENSTATUS_SCREENSHOTS=1`` also writes docs/img/panel.png (the picture in docs/panel.md).
+``GENSTATUS_WRITE_SCREENSHOTS=1`` also writes docs/img/panel.png (the picture in docs/panel.md).
 """
 
 import os
@@ -96,6 +96,6 @@ def test_panel_renders_every_state_and_expands_a_row(live_server, page, admin_us
     assert page.js_errors == []
     path = tmp_path / "panel.png"
     page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("GENSTATUS_SCREENSHOTS"):
+    if os.environ.get("GENSTATUS_WRITE_SCREENSHOTS"):
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, DOCS_IMG / "panel.png")
