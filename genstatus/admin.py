@@ -55,22 +55,9 @@ LIFECYCLE_FIELDS = (
     "retry_of",
 )
 PROMPT_PREVIEW_CHARS = 80
-# What a panel row reads of a generation (get_panel_row, panel_row.html, the page cursor).
-PANEL_ROW_FIELDS = (
-    "id",
-    "owner",
-    "asset",
-    "provider",
-    "operation_type",
-    "prompt",
-    "status",
-    "error_message",
-    "retry_count",
-    "version",
-    "created_at",
-    "cancel_requested_at",
-    "retried_as__id",
-)
+# What a panel row reads of a generation (get_panel_row, panel_row.html, the page cursor):
+# the fields a panel.RowValues carries, and the attempt it was retried as.
+PANEL_ROW_FIELDS = (*panel.ROW_VALUES, "retried_as__id")
 MAX_BULK_IDS = 500
 PAGE_PARAMS = ("after", "before")
 ALL_STATUSES: frozenset[str] = frozenset(Status.values)
