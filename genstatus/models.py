@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,56 @@ from genstatus.conf import asset_model_label
 from genstatus.states import ACTIVE, TERMINAL, Status, StatusDisplay, status_display
 
 VIEW_ALL_PERMISSION = "genstatus.view_all_generations"
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Whose generations a user may see: the one rule, used by every surface (gallery
+    badges, the panel, the admin, the API, the live consumer).
+
+    ``everybody`` with ``view_all_generations`` (superusers pass ``has_perm``); otherwise
+    the user's own (``owner_id``); nobody for an anonymous or inactive user
+    (``owner_id`` None and not ``everybody``).
+    """
+
+    everybody: bool = False
+    owner_id: Any = None
+
+    @property
+    def nobody(self) -> bool:
+        return not self.everybody and self.owner_id is None
+
+    def allows(self, owner_id: Any) -> bool:
+        """May a generation owned by ``owner_id`` (a key, or its text) be shown?"""
+        if self.everybody:
+            return True
+        return (
+            self.owner_id is not None
+            and owner_id is not None
+            and (str(owner_id) == str(self.owner_id))
+        )
+
+    def filter(self, queryset: models.QuerySet[Any]) -> models.QuerySet[Any]:
+        """``queryset`` (of generations) narrowed to what may be shown."""
+        if self.everybody:
+            return queryset.all()
+        if self.owner_id is None:
+            return queryset.none()
+        return queryset.filter(owner_id=self.owner_id)
+
+
+NOBODY = Visibility()
+EVERYBODY = Visibility(everybody=True)
+
+
+def visibility(user: Any) -> Visibility:
+    """The ``Visibility`` of ``user`` (None or anonymous: nobody). Costs a permission
+    check (cached on the user object by Django's auth backend)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return NOBODY
+    if user.has_perm(VIEW_ALL_PERMISSION):
+        return EVERYBODY
+    return Visibility(owner_id=user.pk)
 
 
 class GenerationQuerySet(models.QuerySet["Generation"]):
@@ -30,12 +81,9 @@ class GenerationQuerySet(models.QuerySet["Generation"]):
         return self.order_by("-created_at", "-id")
 
     def visible_to(self, user: Any) -> GenerationQuerySet:
-        """Generations ``user`` may see: their own, or all with ``view_all_generations``."""
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.has_perm(VIEW_ALL_PERMISSION):  # superusers pass has_perm
-            return self.all()
-        return self.filter(owner_id=user.pk)
+        """Generations ``user`` may see (``visibility``): their own, or all with
+        ``view_all_generations``."""
+        return visibility(user).filter(self)  # type: ignore[return-value]
 
 
 class Generation(models.Model):

@@ -45,6 +45,41 @@ GROUPS: dict[str, frozenset[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class Tab:
+    """A tab of the Generations panel: its slug, label and the ``status`` filter value it
+    applies ("" for all; otherwise a key of ``GROUPS``)."""
+
+    slug: str
+    label: str | Promise
+    group: str = ""
+
+    @property
+    def statuses(self) -> frozenset[str]:
+        return GROUPS[self.group] if self.group else frozenset(Status.values)
+
+
+TABS: tuple[Tab, ...] = (
+    Tab("all", _("All")),
+    Tab("active", _("Active"), "active"),
+    Tab("failed", _("Failed"), "failed"),
+    Tab("completed", _("Completed"), "completed"),
+)
+
+
+def statuses_of(value: str) -> frozenset[str]:
+    """The statuses a ``status`` filter value stands for: a group ("active") or one status;
+    every status for ""."""
+    if not value:
+        return frozenset(Status.values)
+    return GROUPS.get(value, frozenset({value}))
+
+
+def groups_as_dict() -> dict[str, list[str]]:
+    """``GROUPS`` in JSON-ready form, for the browser (the live client's ``hello`` frame)."""
+    return {name: sorted(statuses) for name, statuses in GROUPS.items()}
+
+
 def sources_of(target: str) -> frozenset[str]:
     """The states from which ``target`` may be reached."""
     return frozenset(src for src, targets in TRANSITIONS.items() if target in targets)
