@@ -12,6 +12,9 @@ class GenstatusConfig(AppConfig):
         from genstatus import (
             checks,  # noqa: F401  (registers the system checks)
             live,
+            receivers,
         )
 
         live.connect_receivers()  # publishing is switched off by GENSTATUS_LIVE = False
+        # after live's: a retry's "retried" message goes out before its attempt's "queued"
+        receivers.connect()

@@ -10,15 +10,15 @@ through Django's Tasks framework with the status transitions, progress, heartbea
 error capture handled for you). ``None`` names a provider the host drives entirely through
 the lifecycle functions.
 
-The module-level functions (``get_provider``, ``submit``, ``cancel``) are what the
-lifecycle, the panel, the API and the tasks call.
+The module-level functions (``get_provider``, ``submit``, ``cancel``) are what
+``genstatus.receivers`` (after a retry or a cancel request), the tasks and a host call.
 """
 
 from __future__ import annotations
 
 import logging
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
@@ -26,11 +26,10 @@ from django.db import transaction
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
+from genstatus import lifecycle
 from genstatus.conf import genstatus_settings
 from genstatus.exceptions import GenstatusError, InvalidTransition
-
-if TYPE_CHECKING:
-    from genstatus.models import Generation
+from genstatus.models import Generation
 
 logger = logging.getLogger("genstatus")
 
@@ -92,7 +91,9 @@ class Provider:
             raise NotImplementedError(
                 f"{type(self).__qualname__} implements neither submit() nor run()."
             )
-        from genstatus import lifecycle, tasks
+        # imported on use: genstatus.tasks needs the optional Tasks framework, and it
+        # imports this module (import-linter's one ignored edge; see pyproject.toml)
+        from genstatus import tasks
 
         lifecycle.mark_queued(generation)
         tasks.enqueue_run(generation)
@@ -136,8 +137,6 @@ class Report:
         Raises ``CancelRequested`` if a cancel was requested, ``GenerationGone`` if the
         generation is no longer processing.
         """
-        from genstatus import lifecycle
-
         try:
             if progress is None:
                 lifecycle.heartbeat(self.generation)
@@ -154,8 +153,7 @@ class Report:
 
     @property
     def cancel_requested(self) -> bool:
-        from genstatus.models import Generation
-
+        """True when someone asked to cancel the generation."""
         requested = (
             Generation.objects.filter(pk=self.generation.pk)
             .values_list("cancel_requested_at", flat=True)
@@ -244,8 +242,6 @@ def cancel(generation: Generation) -> bool:
 
 
 def _fail_quietly(generation: Generation, message: str, code: str) -> None:
-    from genstatus import lifecycle
-
     try:
         lifecycle.mark_failed(generation, message, code=code[: lifecycle.ERROR_CODE_MAX_LENGTH])
     except InvalidTransition:  # it finished meanwhile (e.g. cancelled): nothing to fail

@@ -54,7 +54,7 @@ def test_retry_insert_failure_leaves_the_original_retryable(make_generation):
     events = generation.events.count()
     with (
         mock.patch(
-            "genstatus.lifecycle.GenerationEvent.objects.create",
+            "genstatus.models.GenerationEvent.objects.create",
             side_effect=[mock.DEFAULT, DatabaseError("x")],
         ),
         pytest.raises(DatabaseError),

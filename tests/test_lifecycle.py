@@ -338,8 +338,10 @@ def test_reaper_leaves_a_job_whose_heartbeat_lands_after_its_read(generation, se
 def test_cancel_of_a_job_that_starts_meanwhile_becomes_a_request(generation):
     from unittest import mock
 
+    from genstatus.lifecycle import requests
+
     lifecycle.mark_queued(generation)
-    real = lifecycle._current_status
+    real = requests.current_status
     calls = []
 
     def worker_claims_it_first(g):
@@ -349,7 +351,7 @@ def test_cancel_of_a_job_that_starts_meanwhile_becomes_a_request(generation):
             Generation.objects.filter(pk=g.pk).update(status="processing")
         return status
 
-    with mock.patch.object(lifecycle, "_current_status", worker_claims_it_first):
+    with mock.patch.object(requests, "current_status", worker_claims_it_first):
         lifecycle.request_cancel(generation)
     generation.refresh_from_db()
     assert generation.status == "processing"  # not cancelled behind the provider's back
