@@ -19,10 +19,14 @@ from genstatus.states import ACTIVE, TERMINAL, Status, StatusDisplay, is_termina
 
 __all__ = [
     "ANNOTATION_PREFIX",
+    "NEWEST_FIRST",
     "AssetStatus",
     "assets_with_active_generations",
     "assets_with_failed_generations",
+    "assets_with_status",
     "is_terminal",
+    "newest_first",
+    "newest_of",
     "status_display",
     "status_for_asset",
     "statuses_for_assets",
@@ -81,16 +85,45 @@ def _pk(asset: Any) -> Any:
     return asset.pk if isinstance(asset, Model) else asset
 
 
+# THE rule: the newest generation of an asset is the first in this order (the model's
+# default ordering and its (asset, -created_at, -id) index). Every spelling of "newest"
+# below, and the badge batch's SQL (genstatus.badges.query), is built from it.
+NEWEST_FIRST = ("-created_at", "-id")
+
+
+def newest_first(generations: QuerySet[Generation]) -> QuerySet[Generation]:
+    """``generations`` ordered newest first."""
+    return generations.order_by(*NEWEST_FIRST)
+
+
 def _newest_per_asset(generations: QuerySet[Generation]) -> QuerySet[Generation]:
     """Generations that are the newest of their asset (a window function: one query)."""
     ranked = generations.filter(asset__isnull=False).annotate(
         genstatus_rank=Window(
             RowNumber(),
             partition_by=[F("asset_id")],
-            order_by=[F("created_at").desc(), F("id").desc()],
+            order_by=[F(name.lstrip("-")).desc() for name in NEWEST_FIRST],
         )
     )
     return ranked.filter(genstatus_rank=1)
+
+
+def newest_of(asset: Any, generations: QuerySet[Generation] | None = None) -> QuerySet[Generation]:
+    """The generations of ``asset`` (a key or an ``OuterRef``), newest first: ``[:1]`` is
+    the one that decides its badge."""
+    base = generations if generations is not None else Generation.objects.all()
+    return newest_first(base.filter(asset_id=asset))
+
+
+def newer_than_outer() -> Q:
+    """Generations newer, by ``NEWEST_FIRST``, than the outer query's generation
+    (``OuterRef``): the lexicographic comparison of the ordering's fields."""
+    names = [name.lstrip("-") for name in NEWEST_FIRST]
+    condition = Q()
+    for index, name in enumerate(names):
+        equal = {prefix: OuterRef(prefix) for prefix in names[:index]}
+        condition |= Q(**equal, **{f"{name}__gt": OuterRef(name)})
+    return condition
 
 
 def statuses_for_assets(
@@ -128,24 +161,11 @@ def with_generation_status(
     reads them without another query. ``generations`` narrows the candidates, e.g.
     ``Generation.objects.visible_to(request.user)``.
     """
-    base = generations if generations is not None else Generation.objects.all()
-    newest = base.filter(asset_id=OuterRef("pk")).order_by("-created_at", "-id")
-    return assets.annotate(
+    newest = newest_of(OuterRef("pk"), generations)
+    annotated: QuerySet[Any] = assets.annotate(
         **{f"{ANNOTATION_PREFIX}{name}": Subquery(newest.values(name)[:1]) for name in _FIELDS}
     )
-
-
-def annotated_status(asset: Any) -> AssetStatus | None:
-    """The AssetStatus that ``with_generation_status`` attached to ``asset``, if any.
-
-    Returns None when the asset was annotated and has no generation; raises AttributeError
-    when it was not annotated at all (callers fall back to a query).
-    """
-    generation_id = getattr(asset, f"{ANNOTATION_PREFIX}id")
-    if generation_id is None:
-        return None
-    values = {name: getattr(asset, f"{ANNOTATION_PREFIX}{name}") for name in _FIELDS[1:]}
-    return AssetStatus(asset_id=asset.pk, generation_id=generation_id, **values)
+    return annotated
 
 
 def _assets_with(statuses: Iterable[str], base: QuerySet[Generation] | None) -> QuerySet[Any]:
@@ -156,10 +176,7 @@ def _assets_with(statuses: Iterable[str], base: QuerySet[Generation] | None) -> 
     status index and each check is one probe of the (asset, created_at, id) index.
     """
     generations = base if base is not None else Generation.objects.all()
-    newer = Generation.objects.filter(asset_id=OuterRef("asset_id")).filter(
-        Q(created_at__gt=OuterRef("created_at"))
-        | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
-    )
+    newer = Generation.objects.filter(newer_than_outer(), asset_id=OuterRef("asset_id"))
     return (
         generations.filter(asset__isnull=False, status__in=list(statuses))
         .exclude(Exists(newer))
@@ -188,5 +205,6 @@ def assets_with_failed_generations(
 def assets_with_status(
     statuses: Iterable[str], generations: QuerySet[Generation] | None = None
 ) -> QuerySet[Any]:
-    """Asset ids whose newest generation is in ``statuses`` (e.g. ``["completed"]``)."""
+    """Asset ids whose newest generation is in ``statuses`` (e.g. ``["completed"]``; the
+    example gallery's "Done" filter)."""
     return _assets_with(statuses, generations)

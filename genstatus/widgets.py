@@ -19,11 +19,15 @@ from genstatus import badges
 
 
 class GenerationStatusWidget:
-    """Renders the same markup as ``{% genstatus_badge %}``; ``{{ widget }}`` is enough."""
+    """Renders the same markup as ``{% genstatus_badge %}``; ``{{ widget }}`` is enough.
+
+    A subclass may set ``template_name`` to render a template of its own with
+    ``badges.badge_context()``; by default the badge renderer (``GENSTATUS_BADGE_RENDERER``)
+    builds the markup."""
 
     id = "genstatus"
     position = "top-right"
-    template_name = badges.BADGE_TEMPLATE
+    template_name: str | None = None
 
     def __init__(
         self,
@@ -56,8 +60,8 @@ class GenerationStatusWidget:
             badges.asset_pk(asset): cls(asset, statuses, user=user, **options) for asset in items
         }
 
-    def get_template_name(self) -> str:
-        """The template that renders the badge."""
+    def get_template_name(self) -> str | None:
+        """The template that renders the badge; None: the badge renderer."""
         return self.template_name
 
     def render(self) -> SafeString:

@@ -1,12 +1,14 @@
 import pytest
 
 from gallery.models import Asset
-from genstatus import lifecycle
+from genstatus import badges, lifecycle
+from genstatus.badges.query import owner_param
 from genstatus.mapping import (
+    NEWEST_FIRST,
     AssetStatus,
-    annotated_status,
     assets_with_active_generations,
     assets_with_failed_generations,
+    assets_with_status,
     is_terminal,
     status_display,
     status_for_asset,
@@ -74,9 +76,9 @@ def test_with_generation_status_adds_no_query(user, django_assert_num_queries, c
         lifecycle.create_generation(provider="sora", operation_type="text_to_video", asset=a)
     with django_assert_num_queries(1):
         annotated = list(with_generation_status(Asset.objects.filter(owner=user)))
-    with_status = [a for a in annotated if annotated_status(a) is not None]
+    with_status = [a for a in annotated if a.genstatus_id is not None]
     assert len(with_status) == len(assets[::2])
-    assert annotated_status(with_status[0]).status == "pending"
+    assert with_status[0].genstatus_status == "pending"
 
 
 def test_active_and_failed_asset_sets(user):
@@ -118,3 +120,43 @@ def test_with_generation_status_can_be_scoped(user, other_user):
     ).get()
     assert scoped.genstatus_status is None
     assert with_generation_status(Asset.objects.filter(pk=asset.pk)).get().genstatus_status
+
+
+def test_newest_first_is_the_models_own_order():
+    assert tuple(Generation._meta.ordering) == NEWEST_FIRST
+
+
+def test_every_spelling_of_the_newest_generation_agrees(user, other_user):
+    """The window (statuses_for_assets), the correlated subquery (with_generation_status),
+    NOT EXISTS (assets_with_status) and the badge batch's SQL pick the same generation,
+    ties on created_at included."""
+    assets = make_assets(user, 4)
+    made = {}
+    for index, asset in enumerate(assets):
+        gens = [
+            lifecycle.create_generation(
+                provider="sora", operation_type="x", asset=asset, owner=user
+            )
+            for _ in range(index + 1)
+        ]
+        if index % 2:  # a tie on created_at: the higher id is newer
+            Generation.objects.filter(pk__in=[g.pk for g in gens]).update(
+                created_at=gens[0].created_at
+            )
+        lifecycle.mark_failed(gens[-1], "x")
+        made[asset.pk] = max(g.pk for g in gens)
+    window = {pk: s.generation_id for pk, s in statuses_for_assets(assets).items()}
+    subquery = {a.pk: a.genstatus_id for a in with_generation_status(Asset.objects.all())}
+    not_exists = set(assets_with_status(["failed"]).values_list("asset_id", flat=True))
+    batch = badges.badge_statuses(assets, user)
+    assert window == subquery == made
+    assert not_exists == set(made)
+    assert {pk: batch[pk].status.generation_id for pk in made} == made
+
+
+def test_the_badge_batch_converts_the_owner_key(user):
+    """The owner key goes to the database as the user model's primary key field prepares
+    it (a UUID user key is text on SQLite)."""
+    from django.db import connection
+
+    assert owner_param(str(user.pk), connection) == user.pk

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Template
-from django.template.loader import get_template
 from django.test import override_settings
 from django.urls import reverse
 
 from gallery.models import Asset
 from genstatus import badges, lifecycle
+from genstatus.badges.checks import check_legacy_badge_template
 from genstatus.mapping import statuses_for_assets, with_generation_status
 from genstatus.models import Generation
 from genstatus.states import DISPLAY, Status
@@ -255,7 +257,7 @@ def test_offset_that_is_not_a_length_is_refused(asset):
 
 @pytest.mark.parametrize("status", [*Status.values, None])
 @pytest.mark.parametrize("options", [{}, {"inline": True, "offset": 12, "show_completed": True}])
-def test_fast_path_is_identical_to_the_template(status, options, asset, make_generation):
+def test_every_entry_point_renders_the_same_badge(status, options, asset, make_generation):
     if status is not None:
         generation = at_status(make_generation(), status)
         Generation.objects.filter(pk=generation.pk).update(
@@ -264,17 +266,57 @@ def test_fast_path_is_identical_to_the_template(status, options, asset, make_gen
     make_generation(asset=None, source_assets=[asset])
     statuses = badges.badge_statuses([asset], PAGE_USER[0])
     fast = badges.render_badge(asset, statuses, **options)
-    context = badges.badge_context(asset, statuses, **options)
-    assert fast == get_template(badges.BADGE_TEMPLATE).render(context).strip()
     assert statuses.render(asset, **options) == fast  # the page's batch
     assert statuses.render(asset.pk, **options) == fast  # from its cache, by key
+    fresh = badges.badge_statuses([asset], PAGE_USER[0])
+    assert badges.render_badge(asset.pk, fresh, **options) == fast  # one badge, no batch
+    assert "<b>" not in fast
+
+
+class MarkedRenderer(badges.BadgeRenderer):
+    """A project's renderer: one extra class, its own label for pending."""
+
+    def get_classes(self, status: str | None) -> str:
+        return super().get_classes(status) + " mine"
+
+    def get_texts(self, status: str) -> tuple[str, str]:
+        label, description = super().get_texts(status)
+        return ("<Soon>", description) if status == "pending" else (label, description)
+
+
+@override_settings(GENSTATUS_BADGE_RENDERER="tests.test_templatetags.MarkedRenderer")
+def test_a_project_customises_badges_through_its_renderer(asset, generation):
+    html = render("{% genstatus_badge asset %}", asset=asset)
+    tag = badge_of(html)
+    assert 'class="gs-badge gs-badge--pending gs-status--yellow mine"' in tag
+    assert 'aria-label="&lt;Soon&gt;: Waiting to start"' in tag
+    assert 'data-gs-label="&lt;Soon&gt;"' in tag
+    statuses = badges.badge_statuses([asset], PAGE_USER[0])
+    assert "mine" in render("{% genstatus_badge asset s %}", asset=asset, s=statuses)
+    assert "mine" in badges.render_badge(asset, user=PAGE_USER[0])
+    templates = render("{% genstatus_assets %}")
+    assert 'data-gs-badge-template="pending"><span class="gs-badge gs-badge--pending' in templates
+    assert 'gs-status--yellow mine" data-gs-badge data-gs-status="pending"' in templates
+
+
+@override_settings(GENSTATUS_BADGE_RENDERER="genstatus.models.Generation")
+def test_a_renderer_that_is_not_a_badge_renderer_is_refused(asset):
+    with pytest.raises(ImproperlyConfigured, match="not a subclass of"):
+        render("{% genstatus_badge asset %}", asset=asset)
 
 
 @override_settings(
     TEMPLATES=templates_with({"genstatus/badge.html": "<i class='mine'>{{ status_value }}</i>"})
 )
-def test_a_project_can_override_the_badge_template(asset, generation):
-    assert render("{% genstatus_badge asset %}", asset=asset) == "<i class='mine'>pending</i>"
+def test_an_overridden_badge_template_is_reported_and_not_rendered(asset, generation):
+    assert "mine" not in render("{% genstatus_badge asset %}", asset=asset)
+    warnings = check_legacy_badge_template()
+    assert [warning.id for warning in warnings] == ["genstatus.W101"]
+    assert "GENSTATUS_BADGE_RENDERER" in warnings[0].hint
+
+
+def test_no_warning_without_an_overridden_badge_template():
+    assert check_legacy_badge_template() == []
 
 
 def test_assets_tag_emits_css_icon_templates_and_live_client():
@@ -291,6 +333,62 @@ def test_assets_tag_emits_css_icon_templates_and_live_client():
     assert f'data-gs-generations-url="{reverse("genstatus:api-generation-list")}"' in html
 
 
+def template_of(html: str, attribute: str) -> str:
+    """The content of the ``<template>`` with ``attribute``."""
+    match = re.search(rf"<template {re.escape(attribute)}[^>]*>(.*?)</template>", html)
+    assert match, html
+    return match.group(1)
+
+
+@pytest.mark.parametrize("status", Status.values)
+def test_assets_tag_emits_the_badge_of_each_status_for_the_live_client(status):
+    html = render("{% genstatus_assets %}")
+    assert html.index("genstatus.css") < html.index("<template data-gs-badge-template")
+    display = DISPLAY[status]
+    badge = template_of(html, f'data-gs-badge-template="{status}"')
+    assert badge == (
+        f'<span class="gs-badge gs-badge--{status} gs-status--{display.color}" data-gs-badge '
+        f'data-gs-status="{status}" data-gs-label="{display.label}" '
+        f'data-gs-description="{display.description}" role="img" '
+        f'aria-label="{display.label}: {display.description}" title="{display.description}">'
+        f"{badges.icon_svg(display.icon)}"
+        '<span class="gs-badge__progress" data-gs-progress-text hidden></span></span>'
+    )
+
+
+def test_the_badge_templates_match_the_server_rendered_badges(asset, make_generation):
+    """A badge the live client clones has the attributes of a real one, minus the ids,
+    numbers and options it copies over."""
+    html = render("{% genstatus_assets %}")
+    generation = at_status(make_generation(), "queued")
+    real = render("{% genstatus_badge asset %}", asset=asset)
+    for name in ("asset", "generation", "version", "progress", "show-completed"):
+        real = re.sub(rf' data-gs-{name}="[^"]*"', "", real)
+    assert template_of(html, 'data-gs-badge-template="queued"') in real
+    assert generation.status == "queued"
+
+
+def test_assets_tag_emits_the_empty_and_inflight_templates():
+    html = render("{% genstatus_assets %}")
+    assert template_of(html, 'data-gs-badge-template="none"') == (
+        '<span class="gs-badge gs-badge--none" data-gs-badge data-gs-status="" '
+        'data-gs-label="No generation" data-gs-description="" role="img" '
+        'aria-label="No generation" title="" hidden>'
+        '<span class="gs-badge__progress" data-gs-progress-text hidden></span></span>'
+    )
+    assert html.count("<template data-gs-badge-template=") == len(Status.values) + 1
+    assert (
+        '<template data-gs-inflight-template data-gs-label-one="%(count)d generation in flight '
+        'from this asset" data-gs-label-other="%(count)d generations in flight from this asset">'
+    ) in html
+    inflight = template_of(html, "data-gs-inflight-template")
+    assert inflight.startswith('<span class="gs-inflight" data-gs-inflight="" role="img"')
+    assert badges.icon_svg("layers") in inflight
+    assert inflight.endswith(
+        '<span class="gs-inflight__count" data-gs-inflight-count></span></span>'
+    )
+
+
 @override_settings(ROOT_URLCONF="gallery.urls")
 def test_assets_tag_omits_api_urls_that_do_not_resolve():
     html = render("{% genstatus_assets %}")
@@ -300,7 +398,7 @@ def test_assets_tag_omits_api_urls_that_do_not_resolve():
 
 
 def test_reduced_motion_stops_the_spinner():
-    css = (badges.Path(badges.__file__).parent / "static/genstatus/css/genstatus.css").read_text()
+    css = (Path(badges.__file__).parent.parent / "static/genstatus/css/genstatus.css").read_text()
     assert re.search(r"\.gs-icon--loader\s*\{\s*animation: gs-spin", css)
     reduced = css.split("@media (prefers-reduced-motion: reduce)", 1)[1]
     assert re.match(r"\s*\{\s*\.gs-icon--loader\s*\{\s*animation: none;", reduced)
@@ -450,9 +548,7 @@ def test_a_missing_statuses_variable_falls_back_to_one_query(asset, generation):
 
 @override_settings(USE_THOUSAND_SEPARATOR=True)
 @pytest.mark.parametrize("options", [{}, {"inline": True, "show_completed": True}])
-def test_template_and_fast_path_agree_on_large_numbers_with_thousand_separators(
-    user, make_generation, options
-):
+def test_large_numbers_are_never_localised(user, make_generation, options):
     """Ids and versions are data, never localised ("12,345" would not match the live
     client's ids)."""
     asset = Asset.objects.create(pk=12345, owner=user, title="big")
@@ -461,19 +557,8 @@ def test_template_and_fast_path_agree_on_large_numbers_with_thousand_separators(
     make_generation(asset=None, source_assets=[asset])
     statuses = badges.badge_statuses([asset], PAGE_USER[0])
     fast = badges.render_badge(asset, statuses, **options)
-    context = badges.badge_context(asset, statuses, **options)
-    assert fast == get_template(badges.BADGE_TEMPLATE).render(context).strip()
     assert 'data-gs-asset="12345"' in fast
     assert 'data-gs-version="1234"' in fast
-
-
-@pytest.mark.parametrize("urlconf", [None, "gallery.urls"])
-def test_assets_fast_path_is_identical_to_the_template(urlconf, settings):
-    if urlconf:
-        settings.ROOT_URLCONF = urlconf
-    expected = get_template(badges.ASSETS_TEMPLATE).render(badges.assets_context())
-    assert badges._assets_fast() == expected
-    assert badges.render_assets() == expected
 
 
 @override_settings(

@@ -26,8 +26,8 @@ register = template.Library()
 
 @register.simple_tag
 def genstatus_assets() -> SafeString:
-    """The badge stylesheet, the six icon ``<template>``\\s and the live client, once per
-    page::
+    """The badge stylesheet, the badge ``<template>``\\s the live client clones and the
+    client, once per page::
 
         {% genstatus_assets %}
     """
