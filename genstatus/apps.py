@@ -14,6 +14,7 @@ class GenstatusConfig(AppConfig):
             live,
             receivers,
         )
+        from genstatus.badges import checks as badge_checks  # noqa: F401  (registers W101)
 
         live.connect_receivers()  # publishing is switched off by GENSTATUS_LIVE = False
         # after live's: a retry's "retried" message goes out before its attempt's "queued"
