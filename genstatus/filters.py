@@ -11,11 +11,10 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.db import connection, models
 from django.db.models import QuerySet
 
+from genstatus import ids
 from genstatus.conf import genstatus_settings
 from genstatus.models import Generation
 from genstatus.states import GROUPS, Status
@@ -49,39 +48,35 @@ class AssetIdsField(forms.CharField):
         limit = genstatus_settings.API_MAX_BATCH
         if len(raw) > limit:
             raise ValidationError(f"At most {limit} asset ids per request; got {len(raw)}.")
-        pk_field = apps.get_model(genstatus_settings.ASSET_MODEL)._meta.pk
-        ids = []
+        keys = []
         for part in raw:
             try:
-                ids.append(pk_field.to_python(part))
-            except ValidationError:
+                key = ids.asset_id(part)
+            except ids.BadId:
+                key = None
+            if key is None:  # not an id, or one no asset can have (beyond the key's range)
                 # user text goes in params: django-filter %-formats the message
                 raise ValidationError(
                     "%(value)s is not a valid asset id.", params={"value": repr(part[:40])}
-                ) from None
-        return ids
+                )
+            keys.append(key)
+        return keys
 
 
-class AssetIdsFilter(django_filters.Filter):
+class AssetIdsFilter(django_filters.Filter):  # type: ignore[misc]  # django-filter is untyped
     field_class = AssetIdsField
 
     def filter(self, qs: QuerySet[Any], value: Any) -> QuerySet[Any]:
         return qs if value is None else qs.filter(asset_id__in=value)
 
 
-def out_of_range_asset_id(ids: list[Any]) -> Any:
-    """The first id the asset model's integer primary key cannot hold, or None."""
-    pk_field = apps.get_model(genstatus_settings.ASSET_MODEL)._meta.pk
-    if not isinstance(pk_field, models.IntegerField):  # UUID, char: to_python checked them
-        return None
-    try:
-        low, high = connection.ops.integer_field_range(pk_field.get_internal_type())
-    except KeyError:  # an integer field the backend has no range for
-        return None
-    for value in ids:
-        if isinstance(value, int) and (
-            (low is not None and value < low) or (high is not None and value > high)
-        ):
+def out_of_range_asset_id(values: list[Any]) -> Any:
+    """The first id no asset can have (beyond the primary key's range), or None."""
+    for value in values:
+        try:
+            if ids.asset_id(value if isinstance(value, int) else str(value)) is None:
+                return value
+        except ids.BadId:
             return value
     return None
 
@@ -116,7 +111,7 @@ class RangeCheckedForm(forms.Form):
         return cleaned
 
 
-class GenerationFilterSet(django_filters.FilterSet):
+class GenerationFilterSet(django_filters.FilterSet):  # type: ignore[misc]  # django-filter is untyped
     status = django_filters.ChoiceFilter(
         choices=STATUS_FILTER_CHOICES, method="filter_status", label="Status"
     )

@@ -14,6 +14,18 @@ from genstatus.models import Generation
 from genstatus.states import ACTIVE
 
 
+def capped_count(queryset, cap=None):
+    """One queryset through ``panel.capped_counts``, with the planner's estimate."""
+    unordered = queryset.order_by()
+    cap = panel.counts.COUNT_CAP if cap is None else cap
+    estimate = panel.counts.planner_estimate(unordered)
+    return panel.capped_counts({"": (unordered, estimate)}, cap)[""]
+
+
+def tab_counts(queryset, **flags):
+    return panel.count_tabs(queryset, **flags).counts
+
+
 def test_cursor_round_trips_to_the_microsecond():
     moment = datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=UTC)
     assert panel.decode_cursor(panel.encode_cursor(moment, 42)) == (moment, 42)
@@ -103,8 +115,8 @@ def test_capped_count_is_exact_below_the_cap(make_generation):
     if connection.vendor == "postgresql":  # a fresh table's planner guess is ~60 rows
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE genstatus_generation")
-    assert panel.capped_count(Generation.objects.all(), cap=5) == panel.TabCount(3, exact=True)
-    capped = panel.capped_count(Generation.objects.all(), cap=2)
+    assert capped_count(Generation.objects.all(), cap=5) == panel.TabCount(3, exact=True)
+    capped = capped_count(Generation.objects.all(), cap=2)
     assert not capped.exact
     assert capped.value >= 2
 
@@ -152,7 +164,7 @@ def test_a_filtered_tab_count_reads_only_the_partial_index_on_postgres(make_gene
         cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({sql}) counted", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Index Only Scan using gs_gen_failed_newest" in plan, plan
-    assert panel.capped_count(tab) == panel.TabCount(20, exact=True)
+    assert capped_count(tab) == panel.TabCount(20, exact=True)
 
 
 @pytest.mark.postgres
@@ -196,7 +208,7 @@ def test_tab_counts_of_a_small_filtered_set_come_from_one_query(make_generation)
     make_generation(provider="runway")
     queryset = Generation.objects.filter(provider="sora")
     with CaptureQueriesContext(connection) as queries:
-        counts = panel.tab_counts(queryset, filtered=True)
+        counts = tab_counts(queryset, filtered=True)
     # one query reads the rows; on PostgreSQL an EXPLAIN first checks the set is small
     reads = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith("EXPLAIN")]
     assert len(reads) == 1, reads
@@ -211,10 +223,10 @@ def test_tab_counts_of_a_small_filtered_set_come_from_one_query(make_generation)
 
 @pytest.mark.django_db
 def test_tab_counts_of_a_large_filtered_set_are_capped(make_generation, monkeypatch):
-    monkeypatch.setattr(panel, "COUNT_CAP", 2)
+    monkeypatch.setattr(panel.counts, "COUNT_CAP", 2)
     for _ in range(3):
         make_generation(provider="sora")
-    counts = panel.tab_counts(Generation.objects.filter(provider="sora"), filtered=True)
+    counts = tab_counts(Generation.objects.filter(provider="sora"), filtered=True)
     assert not counts["all"].exact
     assert counts["active"].value >= 2
     assert counts["failed"] == panel.TabCount(0, exact=True)
@@ -223,13 +235,13 @@ def test_tab_counts_of_a_large_filtered_set_are_capped(make_generation, monkeypa
 @pytest.mark.django_db
 def test_capped_count_trusts_a_far_larger_estimate_without_counting(make_generation, monkeypatch):
     make_generation()
-    monkeypatch.setattr(panel, "planner_estimate", lambda queryset: 50_000)
+    monkeypatch.setattr(panel.counts, "planner_estimate", lambda queryset: 50_000)
     with CaptureQueriesContext(connection) as queries:
-        count = panel.capped_count(Generation.objects.all(), cap=1000)
+        count = capped_count(Generation.objects.all(), cap=1000)
     assert count == panel.TabCount(50_000, exact=False, estimated=True)
     assert queries.captured_queries == []
-    monkeypatch.setattr(panel, "planner_estimate", lambda queryset: 9_000)  # near: count
-    assert panel.capped_count(Generation.objects.all(), cap=1000) == panel.TabCount(1, exact=True)
+    monkeypatch.setattr(panel.counts, "planner_estimate", lambda queryset: 9_000)  # near: count
+    assert capped_count(Generation.objects.all(), cap=1000) == panel.TabCount(1, exact=True)
 
 
 @pytest.mark.django_db
@@ -243,7 +255,7 @@ def test_tabs_the_estimates_do_not_settle_are_counted_in_one_statement(make_gene
         "completed": (sora.filter(status="completed"), 100),  # 100 > 4 * 10: estimated
     }
     with CaptureQueriesContext(connection) as queries:
-        counts = panel._capped_counts(tabs, cap=4)
+        counts = panel.capped_counts(tabs, cap=4)
     assert len(queries.captured_queries) == 1
     assert counts == {
         "all": panel.TabCount(4, exact=False),
@@ -266,9 +278,9 @@ def test_limited_counts_match_one_count_each(make_generation):
     expected = [min(queryset.count(), 7) for queryset in querysets]
     assert expected == [7, 3, 0, 1]
     with CaptureQueriesContext(connection) as queries:
-        assert panel._limited_counts(querysets, 7) == expected
+        assert panel.counts._limited_counts(querysets, 7) == expected
     assert len(queries.captured_queries) == 1
-    assert panel._limited_counts([], 7) == []
+    assert panel.counts._limited_counts([], 7) == []
 
 
 @pytest.mark.django_db
@@ -351,7 +363,7 @@ def test_page_from_matches_is_the_keyset_page(make_generation, statuses):
 
 @pytest.mark.django_db
 def test_many_matches_keep_no_matches(make_generation, monkeypatch):
-    monkeypatch.setattr(panel, "COUNT_CAP", 2)
+    monkeypatch.setattr(panel.counts, "COUNT_CAP", 2)
     _mixed(make_generation)
     result = panel.count_tabs(Generation.objects.filter(provider="sora"), filtered=True)
     assert result.matches is None
@@ -428,17 +440,6 @@ def test_count_title(settings):
     assert panel.count_title(estimated) == "Estimated by the database planner"
 
 
-def test_select_options_escape_and_mark_the_selected_one():
-    choices = [("sora", "Sora"), ('"><b>', "<i>x</i>"), (3, "three")]
-    assert panel.select_options(choices, "sora") == (
-        '<option value="sora" selected>Sora</option>'
-        '<option value="&quot;&gt;&lt;b&gt;">&lt;i&gt;x&lt;/i&gt;</option>'
-        '<option value="3">three</option>'
-    )
-    assert 'value="3" selected' in panel.select_options(choices, "3")
-    assert " selected" not in panel.select_options(choices, None)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_explain_of_a_limited_query_estimates_every_match(make_generation):
@@ -447,7 +448,7 @@ def test_explain_of_a_limited_query_estimates_every_match(make_generation):
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE genstatus_generation")
     limited = Generation.objects.order_by("-created_at", "-id").values_list("pk", "status")[:5]
-    assert panel._explain_rows(connection, *limited.query.sql_with_params()) == 30
+    assert panel.counts._explain_rows(connection, *limited.query.sql_with_params()) == 30
     # a scalar subquery in the filter is an InitPlan, listed before the Limit's input
     from django.contrib.auth import get_user_model
     from django.db.models import Subquery
@@ -455,7 +456,7 @@ def test_explain_of_a_limited_query_estimates_every_match(make_generation):
     owner = Subquery(get_user_model().objects.filter(username="owner").values("pk")[:1])
     scoped = limited.model.objects.filter(owner_id=owner).order_by("-created_at", "-id")
     sql, params = scoped.values_list("pk", "status")[:5].query.sql_with_params()
-    assert panel._explain_rows(connection, sql, params) == 30
+    assert panel.counts._explain_rows(connection, sql, params) == 30
 
 
 @pytest.mark.postgres
@@ -465,10 +466,10 @@ def test_a_filter_with_many_rows_asks_one_explain_for_every_tab(make_generation,
         make_generation(provider="sora")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE genstatus_generation")
-    monkeypatch.setattr(panel, "COUNT_CAP", 2)
-    monkeypatch.setattr(panel, "ESTIMATE_FACTOR", 1)
+    monkeypatch.setattr(panel.counts, "COUNT_CAP", 2)
+    monkeypatch.setattr(panel.counts, "ESTIMATE_FACTOR", 1)
     with CaptureQueriesContext(connection) as queries:
-        counts = panel.tab_counts(Generation.objects.filter(provider="sora"), filtered=True)
+        counts = tab_counts(Generation.objects.filter(provider="sora"), filtered=True)
     explains = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("EXPLAIN")]
     assert len(explains) == 1
     assert explains[0].count("UNION ALL") == 3

@@ -1,0 +1,106 @@
+"""What a panel row shows: the rows' query and the context of ``panel_row.html``.
+
+``GenerationAdmin.get_panel_rows_queryset`` and ``GenerationAdmin.get_panel_row`` call
+these; a host overrides those two hooks (documented in docs/panel.md), never these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import QuerySet
+
+from genstatus.models import Generation
+from genstatus.panel.actions import can_cancel, can_retry
+from genstatus.panel.text import preview, time_ago, timestamp
+from genstatus.states import status_display
+
+PROMPT_PREVIEW_CHARS = 80
+# The generation fields a row prints; the rest (params, six timestamps) loads with the
+# row's detail, when it is expanded.
+ROW_FIELDS = (
+    "id",
+    "owner_id",
+    "asset_id",
+    "provider",
+    "operation_type",
+    "prompt",
+    "status",
+    "error_message",
+    "retry_count",
+    "version",
+    "created_at",
+    "cancel_requested_at",
+)
+
+
+def owner_name_field() -> str | None:
+    """The user field a user prints itself by when the user model keeps
+    ``AbstractBaseUser``'s ``__str__`` and ``get_username`` (the username field); None for
+    a user model that prints itself its own way."""
+    user_model = get_user_model()
+    if (
+        user_model.__str__ is AbstractBaseUser.__str__
+        and user_model.get_username is AbstractBaseUser.get_username
+    ):
+        return str(user_model.USERNAME_FIELD)
+    return None
+
+
+def rows_queryset(queryset: QuerySet[Generation]) -> QuerySet[Generation]:
+    """``queryset`` with what each row shows, and only that: one query per page whatever
+    its size; the attempt it was retried as; the owner with its name only (its whole row,
+    for a user model that prints itself its own way)."""
+    rows = queryset.select_related("retried_as", "owner")
+    name_field = owner_name_field()
+    owner = [] if name_field is None else [f"owner__{name_field}"]
+    return rows.only(*ROW_FIELDS, "retried_as__id", *owner)
+
+
+@dataclass(frozen=True)
+class RowUrls:
+    """``pk -> URL`` functions of the admin views a row links to."""
+
+    change: Callable[[Any], str]
+    detail: Callable[[Any], str]
+    open_asset: Callable[[Any], str]
+
+
+def retried_as(generation: Generation) -> Generation | None:
+    """The attempt ``generation`` was retried as, or None (no query when selected)."""
+    try:
+        return generation.retried_as
+    except Generation.DoesNotExist:
+        return None
+
+
+def row_context(generation: Generation, *, urls: RowUrls, now: datetime) -> dict[str, Any]:
+    """The context of one ``genstatus/admin/panel_row.html``."""
+    display = status_display(generation.status)
+    attempt = retried_as(generation)
+    failed_error = generation.error_message if generation.status == "failed" else ""
+    return {
+        "generation": generation,
+        "display": display,
+        "title": failed_error or display.description,
+        "error": failed_error,
+        "cancel_requested": bool(
+            generation.cancel_requested_at and generation.status == "processing"
+        ),
+        "prompt_preview": preview(generation.prompt, PROMPT_PREVIEW_CHARS),
+        "created": timestamp(generation.created_at),
+        "time_ago": time_ago(generation.created_at, now),
+        "detail_url": urls.detail(generation.pk),
+        "owner": generation.owner,
+        "retried_as": attempt,
+        "retried_as_url": urls.change(attempt.pk) if attempt else None,
+        "can_retry": can_retry(generation),
+        "can_cancel": can_cancel(generation),
+        # resolved when clicked (the open-asset view): an asset URL costs a reverse() each
+        "open_asset_url": None if generation.asset_id is None else urls.open_asset(generation.pk),
+    }

@@ -1,0 +1,67 @@
+"""How the panel prints times, durations and prompt previews."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+ZERO = timedelta(0)
+
+
+def timestamp(value: datetime) -> dict[str, str]:
+    """ISO 8601 for ``<time datetime>`` and a readable UTC text for the hover title."""
+    # isoformat() is C and a third of strftime's cost: "YYYY-MM-DDTHH:MM:SS…"[:19]; a
+    # value in UTC already (what the database gives) needs no astimezone() and one call
+    iso = value.isoformat()
+    if value.utcoffset() == ZERO:
+        text = iso[:19].replace("T", " ")
+    else:
+        text = value.astimezone(UTC).isoformat(" ", "seconds")[:19]
+    return {"iso": iso, "text": f"{text} UTC"}
+
+
+def time_ago(value: datetime | None, now: datetime | None = None) -> str:
+    """ "just now", "5m ago", "2h ago", "3d ago", then the date."""
+    if value is None:
+        return ""
+    seconds = int(((now or timezone.now()) - value).total_seconds())
+    just_now, ago = _("just now"), _("%(amount)d%(unit)s ago")
+    if seconds < 45:
+        return just_now
+    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
+        if seconds >= size:
+            amount = max(1, round(seconds / size)) if unit == "m" else seconds // size
+            if unit == "d" and amount > 30:
+                return value.date().isoformat()
+            return ago % {"amount": amount, "unit": unit}
+    return just_now  # pragma: no cover - seconds < 60 handled above
+
+
+def format_duration(value: timedelta | None) -> str:
+    if value is None:
+        return ""
+    seconds = int(value.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes}m {seconds}s"
+    if minutes:
+        return f"{minutes}m {seconds}s"
+    return f"{value.total_seconds():.1f}s"
+
+
+def preview(text: str, length: int) -> str:
+    """``Truncator(text).chars(length)``, without its per-character loop for ASCII text.
+
+    ASCII text has no combining characters and is already NFC, so the cut is a slice.
+    """
+    if text.isascii():
+        if len(text) <= length:
+            return text
+        tail = pgettext("String to return when truncating text", "%(truncated_text)s…")
+        return add_truncation_text(text[: calculate_truncate_chars_length(length, tail)], tail)
+    return Truncator(text).chars(length)
