@@ -11,11 +11,21 @@ from typing import Any
 
 import pytest
 
-from genstatus import lifecycle, live
+from genstatus import lifecycle, live, states
 from genstatus.models import Generation
 from tests.conftest import login_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def hello_frame() -> dict[str, Any]:
+    """The consumer's ``hello``: display data and the status groups."""
+    return {
+        "type": "hello",
+        "protocol": 1,
+        "display": live.all_displays(),
+        "groups": states.groups_as_dict(),
+    }
 
 PANEL = "/admin/genstatus/generation/panel/"
 
@@ -38,7 +48,7 @@ class StandIn:
                 ws.send(json.dumps({"type": "snapshot", "ref": frame.get("ref"), **empty}))
 
         ws.on_message(on_message)
-        ws.send(json.dumps({"type": "hello", "protocol": 1, "display": live.all_displays()}))
+        ws.send(json.dumps(hello_frame()))
 
     def push(self, items: list[dict[str, Any]]) -> None:
         self.sockets[-1].send(json.dumps({"type": "updates", "items": items}))
@@ -159,4 +169,55 @@ def test_a_retry_replaces_the_retry_button_with_the_link_as_the_server_does(
         f"retried as #{attempt.pk}</a>"
     ]
     assert live_row == server_row  # the link, no Retry button, version
+    assert page.js_errors == []
+
+
+def row_html(page: Any, pk: int) -> str | None:
+    return page.evaluate(
+        "pk => document.querySelector(`tr[data-gs-generation=\"${pk}\"]`)?.outerHTML ?? null", pk
+    )
+
+
+def test_a_generation_created_while_the_panel_is_open_appears_as_the_reloaded_row(
+    live_server: Any, page: Any, admin_user: Any, published: list[dict[str, Any]]
+) -> None:
+    """The inserted row is the server's row: checkbox, owner, labels and actions, the same
+    HTML as after a reload; the "no generations" placeholder goes."""
+    stand_in = open_panel(page, live_server.url, admin_user)
+    assert page.locator("[data-gs-panel] tr.gs-empty").count() == 1
+
+    published.clear()
+    created = lifecycle.create_generation(
+        provider="sora", operation_type="text_to_video", prompt="a <b>harbour</b>", owner=admin_user
+    )
+    stand_in.push(published)
+    page.wait_for_selector(f'tr[data-gs-generation="{created.pk}"]')
+    live_row = row_html(page, created.pk)
+    assert page.locator("[data-gs-panel] tr.gs-empty").count() == 0
+    row = page.locator(f'tr[data-gs-generation="{created.pk}"]')
+    assert row.locator("input[type=checkbox]").count() == 1
+    assert row.locator('[data-gs-action="cancel"]').count() == 1
+    assert admin_user.get_username() in row.inner_text()
+
+    page.reload()
+    assert row_html(page, created.pk) == live_row
+    assert page.js_errors == []
+
+
+def test_a_changed_row_is_replaced_by_the_servers_row_only_when_newer(
+    live_server: Any, page: Any, admin_user: Any, published: list[dict[str, Any]]
+) -> None:
+    generation = fjord_job(admin_user)
+    stand_in = open_panel(page, live_server.url, admin_user)
+    published.clear()
+    lifecycle.mark_failed(generation, "Quota <exceeded>", code="quota")
+    stand_in.push(published)
+    page.wait_for_selector(f'tr[data-gs-generation="{generation.pk}"][data-gs-status="failed"]')
+    live_row = row_html(page, generation.pk)
+    stale = {**published[-1], "version": 1, "status": "pending"}
+    stand_in.push([stale])  # an older version changes nothing (no fetch, no replace)
+    page.wait_for_timeout(300)
+    assert row_html(page, generation.pk) == live_row
+    page.reload()
+    assert row_html(page, generation.pk) == live_row
     assert page.js_errors == []

@@ -11,10 +11,20 @@ from typing import Any
 import pytest
 
 from gallery.models import Asset
-from genstatus import lifecycle, live
+from genstatus import lifecycle, live, states
 from tests.conftest import login_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def hello_frame() -> dict[str, Any]:
+    """The consumer's ``hello``: display data and the status groups."""
+    return {
+        "type": "hello",
+        "protocol": 1,
+        "display": live.all_displays(),
+        "groups": states.groups_as_dict(),
+    }
 
 
 def stand_in_socket(page: Any, snapshots: list[dict[str, Any]]) -> None:
@@ -36,7 +46,7 @@ def stand_in_socket(page: Any, snapshots: list[dict[str, Any]]) -> None:
                 )
 
         ws.on_message(on_message)
-        ws.send(json.dumps({"type": "hello", "protocol": 1, "display": live.all_displays()}))
+        ws.send(json.dumps(hello_frame()))
 
     page.route_web_socket(re.compile(r".*/ws/genstatus/$"), on_socket)
 

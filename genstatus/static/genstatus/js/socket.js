@@ -1,0 +1,130 @@
+// genstatus live client: the WebSocket. Subscribes to the page's badges and rows, applies
+// each server frame by its type, reconnects with backoff and polls while it is down.
+// Protocol: docs/live.md.
+
+import { clearBadges, pageAssetIds } from "./badges.js";
+import { applyChange } from "./changes.js";
+import { startPolling, stopPolling } from "./poll.js";
+import { maxRowId, pageGenerationIds, panelFilters } from "./rows.js";
+import { config, root, setGroups, setLive, state } from "./state.js";
+
+const CLOSE_UNAUTHENTICATED = 4401;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 30000;
+
+function wsUrl() {
+  const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${window.location.host}${config.wsPath}`;
+}
+
+export function send(message) {
+  const socket = state.socket;
+  if (socket && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify(message));
+    return true;
+  }
+  return false;
+}
+
+function subscribeAll() {
+  const assets = pageAssetIds();
+  const generations = pageGenerationIds();
+  const filters = panelFilters();
+  state.subscribed = { assets, generations, panel: filters !== null };
+  const message = { type: "subscribe", ref: "sync", assets: [...assets], generations: [...generations] };
+  if (filters !== null) message.panel = { filters, since: maxRowId() };
+  send(message);
+}
+
+// Badges or rows added after load (infinite scroll, a new card, a new row): subscribe too.
+export function subscribeNew() {
+  const assets = [...pageAssetIds()].filter((id) => !state.subscribed.assets.has(id));
+  const generations = [...pageGenerationIds()].filter(
+    (id) => !state.subscribed.generations.has(id),
+  );
+  if (!assets.length && !generations.length) return;
+  if (send({ type: "subscribe", ref: "more", assets, generations })) {
+    for (const id of assets) state.subscribed.assets.add(id);
+    for (const id of generations) state.subscribed.generations.add(id);
+  }
+}
+
+// One handler per frame type.
+const handlers = {
+  hello(message) {
+    if (message.groups) setGroups(message.groups);
+  },
+  snapshot(message) {
+    for (const [assetId, item] of Object.entries(message.assets || {})) {
+      if (item) applyChange(item, { panelRow: false });
+      else clearBadges(assetId);
+    }
+    for (const item of Object.values(message.generations || {})) {
+      applyChange(item, { panelRow: false });
+    }
+    for (const item of message.panel || []) applyChange(item, { panelRow: true });
+    state.synced += 1;
+    root.dataset.gsSynced = String(state.synced);
+    setLive("open");
+  },
+  updates(message) {
+    for (const item of message.items || []) applyChange(item, { panelRow: null });
+  },
+  error(message) {
+    console.warn("genstatus live:", message.code, message.message);
+  },
+};
+
+function onMessage(event) {
+  let message;
+  try {
+    message = JSON.parse(event.data);
+  } catch {
+    return;
+  }
+  const handler = message && Object.hasOwn(handlers, message.type) && handlers[message.type];
+  if (handler) handler(message);
+}
+
+export function connect() {
+  clearTimeout(state.reconnectTimer);
+  if (!("WebSocket" in window)) {
+    startPolling();
+    return;
+  }
+  setLive(state.everOpened ? "offline" : "connecting");
+  let socket;
+  try {
+    socket = new WebSocket(wsUrl());
+  } catch {
+    scheduleReconnect();
+    return;
+  }
+  state.socket = socket;
+  socket.addEventListener("open", () => {
+    state.attempts = 0;
+    state.everOpened = true;
+    stopPolling();
+    subscribeAll(); // the snapshot resyncs whatever was missed while disconnected
+  });
+  socket.addEventListener("message", onMessage);
+  socket.addEventListener("close", (event) => {
+    if (state.socket !== socket) return;
+    state.socket = null;
+    if (event.code === CLOSE_UNAUTHENTICATED) {
+      setLive("denied"); // logged out: reconnecting would be refused again
+      return;
+    }
+    setLive("offline");
+    scheduleReconnect();
+  });
+}
+
+function scheduleReconnect() {
+  state.attempts += 1;
+  // exponential backoff with full jitter, so a restarted server is not hit all at once
+  const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(state.attempts, 10));
+  const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
+  state.reconnectTimer = setTimeout(connect, delay);
+  if (state.attempts >= 3) startPolling(); // keep the page right while the socket is down
+}
