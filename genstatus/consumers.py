@@ -50,6 +50,7 @@ class GenerationStatusConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc
     max_frame_bytes = 64 * 1024
     max_ids = 1000  # asset ids and generation ids, each, per connection
     panel_snapshot_limit = snapshots.PANEL_SNAPSHOT_LIMIT
+    frame_types = FRAME_TYPES  # each has a ``handle_<type>(message, ref)``
 
     user: Any
     visibility: Visibility
@@ -129,7 +130,7 @@ class GenerationStatusConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc
             if not isinstance(content, dict):
                 raise ProtocolError("bad_frame", "A frame is a JSON object with a 'type'.")
             kind = content.get("type")
-            if kind not in FRAME_TYPES:
+            if kind not in self.frame_types:
                 raise ProtocolError(
                     "unknown_type",
                     "Unknown 'type'; expected subscribe, unsubscribe, resync or ping.",

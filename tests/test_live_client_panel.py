@@ -27,6 +27,7 @@ def hello_frame() -> dict[str, Any]:
         "groups": states.groups_as_dict(),
     }
 
+
 PANEL = "/admin/genstatus/generation/panel/"
 
 
@@ -174,7 +175,7 @@ def test_a_retry_replaces_the_retry_button_with_the_link_as_the_server_does(
 
 def row_html(page: Any, pk: int) -> str | None:
     return page.evaluate(
-        "pk => document.querySelector(`tr[data-gs-generation=\"${pk}\"]`)?.outerHTML ?? null", pk
+        'pk => document.querySelector(`tr[data-gs-generation="${pk}"]`)?.outerHTML ?? null', pk
     )
 
 
