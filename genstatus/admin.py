@@ -32,7 +32,13 @@ from genstatus.panel.action_views import (
     bulk_confirm_response,
 )
 from genstatus.panel.pagination import PER_PAGE
-from genstatus.panel.rows import PROMPT_PREVIEW_CHARS, RowUrls, row_context, rows_queryset
+from genstatus.panel.rows import (
+    PROMPT_PREVIEW_CHARS,
+    RowUrls,
+    row_context,
+    row_labels,
+    rows_queryset,
+)
 from genstatus.panel.text import preview
 from genstatus.panel.views import PanelRowsView, PanelView
 from genstatus.states import status_display
@@ -312,18 +318,20 @@ class GenerationAdmin(admin.ModelAdmin[Generation]):
         prefix, _sep, rest = url.rpartition("/0/")
         return lambda pk: f"{prefix}/{pk}/{rest}"
 
-    def row_permissions(self, request: HttpRequest) -> dict[str, bool]:
-        """What every row's template reads besides its own context."""
+    def rows_context(self, request: HttpRequest) -> dict[str, Any]:
+        """What every row's template reads besides its own context: the permissions and
+        the labels (translated once per page, not once per row)."""
         return {
             "has_change_permission": self.has_change_permission(request),
             "show_owner": visibility(request.user).everybody,
+            "labels": row_labels(),
         }
 
     def panel_context(self, request: HttpRequest) -> dict[str, Any]:
         """The context every panel page shares: the site's, the permissions, the URLs."""
         return {
             **self.admin_site.each_context(request),
-            **self.row_permissions(request),
+            **self.rows_context(request),
             "opts": self.opts,
             "action_url": self.panel_url("panel_action"),
             "rows_url": self.panel_url("panel_rows"),

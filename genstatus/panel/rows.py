@@ -14,7 +14,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
+from genstatus.badges import icon_svg
 from genstatus.models import Generation
 from genstatus.panel.actions import can_cancel, can_retry
 from genstatus.panel.text import preview, time_ago, timestamp
@@ -79,6 +81,20 @@ def retried_as(generation: Generation) -> Generation | None:
         return None
 
 
+def row_labels() -> dict[str, str]:
+    """The texts of a row, translated in the active language."""
+    return {
+        "select": _("Select generation"),
+        "details": _("Details: parameters, timestamps, history"),
+        "cancel_requested": _("Cancel requested"),
+        "retry_count": _("Retry count"),
+        "retried_as": _("retried as"),
+        "retry": _("Retry"),
+        "cancel": _("Cancel"),
+        "open_asset": _("Open asset"),
+    }
+
+
 def row_context(generation: Generation, *, urls: RowUrls, now: datetime) -> dict[str, Any]:
     """The context of one ``genstatus/admin/panel_row.html``."""
     display = status_display(generation.status)
@@ -87,6 +103,7 @@ def row_context(generation: Generation, *, urls: RowUrls, now: datetime) -> dict
     return {
         "generation": generation,
         "display": display,
+        "icon": icon_svg(display.icon),
         "title": failed_error or display.description,
         "error": failed_error,
         "cancel_requested": bool(

@@ -262,7 +262,7 @@ class PanelRowsView(AdminView):
             "-created_at", "-id"
         )
         context = {
-            **admin.row_permissions(request),
+            **admin.rows_context(request),
             "rows": [admin.get_panel_row(request, generation) for generation in generations],
             "fragment": True,
         }
