@@ -39,8 +39,9 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: venv  ## every benchmark; rewrites docs/benchmarks.md
-	$(VENV)/bin/python bench/run_all.py
+BASELINE ?=
+bench: venv  ## every benchmark; rewrites docs/benchmarks.md (BASELINE=<git ref>: beside that code too)
+	$(VENV)/bin/python bench/run_all.py $(if $(BASELINE),--baseline $(BASELINE))
 
 clean:
 	rm -rf $(VENV) .venv-dj6 $(EXAMPLE)/demo.sqlite3 dist build

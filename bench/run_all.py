@@ -14,6 +14,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "benchmarks.md"
@@ -65,8 +66,57 @@ def machine() -> list[str]:
     ]
 
 
+def baseline_tree(ref: str) -> Path:
+    """A work tree of ``ref`` (the landed code a figure is compared with), made once."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tree = Path("/tmp") / f"genstatus-baseline-{sha}"
+    if not tree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=ROOT, check=True)
+    return tree
+
+
+def run_one(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, Any]:
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **env},
+    )
+    took = time.monotonic() - started
+    print(result.stdout[-3000:], result.stderr[-2000:], sep="\n", flush=True)
+    return took, result
+
+
+def section(args: list[str], took: float, command: str, result: Any) -> list[str]:
+    lines = [f"Command: `{command}` ({took:.0f} s)", ""]
+    if result.returncode:
+        return [
+            *lines,
+            f"**Failed** (exit {result.returncode}):",
+            "",
+            "```",
+            result.stderr.strip()[-1500:],
+            "```",
+            "",
+        ]
+    if args[0] in PRINTED_AS_IS:
+        return [*lines, "```", result.stdout.strip(), "```", ""]
+    return [*lines, result.stdout.strip(), ""]
+
+
 def main() -> int:
-    only = set(sys.argv[1:])
+    argv = sys.argv[1:]
+    baseline = None
+    if "--baseline" in argv:  # --baseline REF: each figure beside the code at REF
+        at = argv.index("--baseline")
+        baseline = argv[at + 1]
+        del argv[at : at + 2]
+    only = set(argv)
     sections = ["# Benchmarks", "", "Produced by `make bench` (`python bench/run_all.py`).", ""]
     sections += [*machine(), ""]
     failed = 0
@@ -75,32 +125,18 @@ def main() -> int:
             continue
         command = " ".join([*(f"{k}={v}" for k, v in env.items()), "python", *args])
         print(f"== {title}: {command}", flush=True)
-        started = time.monotonic()
-        result = subprocess.run(
-            [sys.executable, *args],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-            env={**os.environ, **env},
-        )
-        took = time.monotonic() - started
-        print(result.stdout[-3000:], result.stderr[-2000:], sep="\n", flush=True)
-        sections += [f"## {title}", "", f"Command: `{command}` ({took:.0f} s)", ""]
-        if result.returncode:
-            failed += 1
+        took, result = run_one(args, env, ROOT)
+        failed += bool(result.returncode)
+        sections += [f"## {title}", "", *section(args, took, command, result)]
+        if baseline:
+            tree = baseline_tree(baseline)
+            print(f"== {title}, landed code ({baseline}): {command}", flush=True)
+            took, result = run_one(args, env, tree)
             sections += [
-                f"**Failed** (exit {result.returncode}):",
+                f"### The same, on the landed code (`{baseline}`, same run, same machine)",
                 "",
-                "```",
-                result.stderr.strip()[-1500:],
-                "```",
-                "",
+                *section(args, took, command, result),
             ]
-        elif args[0] in PRINTED_AS_IS:
-            sections += ["```", result.stdout.strip(), "```", ""]
-        else:
-            sections += [result.stdout.strip(), ""]
     OUT.write_text("\n".join(sections) + "\n")
     print(f"wrote {OUT.relative_to(ROOT)}")
     return 1 if failed else 0
