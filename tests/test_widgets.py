@@ -4,7 +4,7 @@ import pytest
 from django.template import Context, Template
 
 from gallery.models import Asset
-from genstatus import lifecycle
+from genstatus import badges, lifecycle
 from genstatus.widgets import GenerationStatusWidget
 from tests.templates import templates_with
 
@@ -55,3 +55,15 @@ def test_subclass_can_pick_its_template(asset, generation, settings, user):
 
     assert Custom(asset, user=user).render() == "<b>pending|Pending: Waiting to start</b>"
     assert repr(Custom(asset)) == f"<GenerationStatusWidget asset={asset.pk}>"
+
+
+class LoudRenderer(badges.BadgeRenderer):
+    def get_container_classes(self) -> str:
+        return super().get_container_classes() + " loud"
+
+
+def test_widget_renders_through_the_projects_renderer(asset, generation, settings, user):
+    settings.GENSTATUS_BADGE_RENDERER = LoudRenderer  # a class works as well as its path
+    html = str(GenerationStatusWidget(asset, user=user))
+    assert html.startswith('<span class="gs-badges gs-badges--overlay loud">')
+    assert 'data-gs-status="pending"' in html
