@@ -154,9 +154,21 @@ def test_every_spelling_of_the_newest_generation_agrees(user, other_user):
     assert {pk: batch[pk].status.generation_id for pk in made} == made
 
 
-def test_the_badge_batch_converts_the_owner_key(user):
+def test_the_badge_batch_converts_the_owner_key(user, monkeypatch):
     """The owner key goes to the database as the user model's primary key field prepares
-    it (a UUID user key is text on SQLite)."""
-    from django.db import connection
+    it: a UUID user key is text on SQLite, where the driver refuses a UUID object."""
+    import uuid
+    from types import SimpleNamespace
+
+    from django.db import connection, models
 
     assert owner_param(str(user.pk), connection) == user.pk
+    field = models.UUIDField(primary_key=True)
+    uuid_user = SimpleNamespace(_meta=SimpleNamespace(pk=field))
+    monkeypatch.setattr("genstatus.badges.query.get_user_model", lambda: uuid_user)
+    key = uuid.uuid4()
+    param = owner_param(key, connection)
+    assert param == field.get_db_prep_value(key, connection)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s", [param])
+        assert cursor.fetchone()[0] in (key, key.hex, str(key))
