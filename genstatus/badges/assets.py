@@ -2,7 +2,7 @@
 
 The stylesheet, one ``<template data-gs-badge-template="<status>">`` per status (and
 ``none``) holding that status's badge as the badge renderer builds it, the in-flight
-badge's ``<template data-gs-inflight-template>``, the icons, and the live client. The live
+badge's ``<template data-gs-inflight-template>``, and the live client. The live
 client clones these templates: it holds no copy of the labels, icons or colours.
 """
 
@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from genstatus.badges.renderer import ICONS, icon_svg, inflight_pattern, renderer_class
+from genstatus.badges.renderer import inflight_pattern, renderer_class
 from genstatus.states import Status
 
 __all__ = ["ASSETS_TEMPLATE", "assets_context", "badge_templates", "render_assets"]
@@ -45,7 +45,6 @@ def assets_context() -> dict[str, Any]:
         "inflight_one": inflight_pattern(1),
         "inflight_other": inflight_pattern(2),
         "inflight_badge": mark_safe(renderer_class()().inflight("", None)),
-        "icons": [(name, icon_svg(name)) for name in ICONS],
         "ws_path": "/ws/genstatus/",
         "status_url": _reverse("genstatus:api-asset-statuses"),
         "generations_url": _reverse("genstatus:api-generation-list"),
