@@ -11,6 +11,7 @@ WebSocket protocol) reads generation and asset ids through these functions, so t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +29,9 @@ __all__ = [
 
 # Generation's primary key is a BigAutoField: 1 .. 2**63 - 1 on every database.
 GENERATION_ID_MAX = 2**63 - 1
+
+# An integer asset key as text: what the API's schema publishes as the ids' pattern.
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 class BadId(ValueError):
@@ -49,10 +53,11 @@ def generation_id(value: object) -> int | None:
     if isinstance(value, int):
         number = value
     elif isinstance(value, str):
-        text = value.strip()
-        if not text.lstrip("-").isdigit() or not text.isascii() or len(text) > 40:
+        # ASCII digits only, nothing around them: int() would also take "١٢", " 7", "1\n"
+        digits = value.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()) or len(value) > 40:
             raise BadId(f"{_show(value)} is not a generation id.")
-        number = int(text)
+        number = int(value)
     else:
         raise BadId(f"{_show(value)} is not a generation id.")
     return number if 0 < number <= GENERATION_ID_MAX else None
@@ -88,8 +93,14 @@ def asset_id(value: object) -> Any:
     pk_field = _asset_pk_field()
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise BadId(f"{_show(value)} is not a valid asset id.")
+    if isinstance(value, str) and (value != value.strip() or not value.isprintable()):
+        raise BadId(f"{_show(value)} is not a valid asset id.")  # "1\n", " 1": loose text
+    text = value
+    integer_text = isinstance(pk_field, models.IntegerField) and isinstance(text, str)
+    if integer_text and not _INTEGER.fullmatch(str(text)):  # int() takes "١٢" and "1_0"
+        raise BadId(f"{_show(value)} is not a valid asset id.")
     try:
-        key = pk_field.to_python(value.strip() if isinstance(value, str) else value)
+        key = pk_field.to_python(text)
     except (ValidationError, ValueError, TypeError):
         raise BadId(f"{_show(value)} is not a valid asset id.") from None
     if key is None or key == "":
