@@ -53,13 +53,12 @@ class AssetIdsField(forms.CharField):
             try:
                 key = ids.asset_id(part)
             except ids.BadId:
-                key = None
-            if key is None:  # not an id, or one no asset can have (beyond the key's range)
                 # user text goes in params: django-filter %-formats the message
                 raise ValidationError(
                     "%(value)s is not a valid asset id.", params={"value": repr(part[:40])}
-                )
-            keys.append(key)
+                ) from None
+            if key is not None:  # None: an id no asset can have, which matches none
+                keys.append(key)
         return keys
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.types import OpenApiTypes
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from genstatus.filters import AssetIdsField, out_of_range_asset_id
+from genstatus.conf import genstatus_settings
+from genstatus.filters import AssetIdsField
 from genstatus.models import Generation, GenerationEvent
 from genstatus.states import Status
 
@@ -45,7 +47,7 @@ class GenerationEventSerializer(serializers.ModelSerializer[GenerationEvent]):
         fields = super().get_fields()
         return {("from" if name == "from_" else name): field for name, field in fields.items()}
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_actor(self, event: GenerationEvent) -> str | None:
         """The username of who caused the change; null for workers and system jobs."""
         return _username(event.actor)
@@ -56,10 +58,10 @@ class GenerationSerializer(serializers.ModelSerializer[Generation]):
     status_display = StatusDisplaySerializer(source="display", read_only=True)
     owner = serializers.SerializerMethodField()
     asset: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
-        read_only=True
+        read_only=True, allow_null=True
     )
     retry_of: serializers.PrimaryKeyRelatedField[Generation] = serializers.PrimaryKeyRelatedField(
-        read_only=True
+        read_only=True, allow_null=True
     )
     retried_as = serializers.SerializerMethodField()
 
@@ -93,12 +95,12 @@ class GenerationSerializer(serializers.ModelSerializer[Generation]):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_owner(self, generation: Generation) -> str | None:
         """The owner's username; null for system jobs."""
         return _username(generation.owner)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_retried_as(self, generation: Generation) -> int | None:
         """The id of the attempt that retried this one, or null."""
         # annotated by the view's queryset; the fallback costs a query
@@ -117,23 +119,27 @@ class GenerationDetailSerializer(GenerationSerializer):
 
 
 @extend_schema_field(
-    {"type": "string", "example": "1,2,3", "description": "Comma-separated asset ids."}
+    {
+        "type": "string",
+        "minLength": 1,
+        "example": "1,2,3",
+        "description": "Comma-separated asset ids; an empty value is a 400.",
+    }
 )
 class AssetIdsQueryField(serializers.Field[Any, Any, Any, Any]):
     """The filters' comma-separated asset ids: at most ``GENSTATUS_API_MAX_BATCH``, each
-    valid for the asset model's primary key."""
+    read by ``genstatus.ids.asset_id``."""
 
     def to_internal_value(self, data: Any) -> list[Any]:
+        text = data if isinstance(data, str) else ""
         form_field: forms.Field = AssetIdsField(required=True)
         try:
-            ids = form_field.clean(data if isinstance(data, str) else "")
+            ids = form_field.clean(text)
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.messages) from None
-        if not ids:
+        if not any(part.strip() for part in text.split(",")):
             raise serializers.ValidationError("Give at least one asset id.")
-        if (wrong := out_of_range_asset_id(ids)) is not None:
-            raise serializers.ValidationError(f"{str(wrong)[:40]!r} is not a valid asset id.")
-        return ids
+        return list(ids or [])
 
 
 class AssetStatusesQuerySerializer(serializers.Serializer[Any]):
@@ -142,10 +148,22 @@ class AssetStatusesQuerySerializer(serializers.Serializer[Any]):
     )
 
 
+def asset_key_field() -> serializers.Field[Any, Any, Any, Any]:
+    """A serializer field typed like the asset model's primary key: an integer for
+    integer keys, a UUID for UUID keys, else a string."""
+    pk = apps.get_model(genstatus_settings.ASSET_MODEL)._meta.pk
+    help_text = "The asset's primary key."
+    if isinstance(pk, models.IntegerField):
+        return serializers.IntegerField(help_text=help_text)
+    if isinstance(pk, models.UUIDField):
+        return serializers.UUIDField(help_text=help_text)
+    return serializers.CharField(help_text=help_text)
+
+
 class AssetStatusSerializer(serializers.Serializer[Any]):
     """``genstatus.mapping.AssetStatus.as_dict()``: what a badge shows."""
 
-    asset_id = serializers.CharField(help_text="An integer for integer primary keys.")
+    asset_id = serializers.CharField()  # typed like the asset's key in get_fields()
     generation_id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Status.choices)
     version = serializers.IntegerField()
@@ -154,6 +172,9 @@ class AssetStatusSerializer(serializers.Serializer[Any]):
     error_code = serializers.CharField()
     updated_at = serializers.DateTimeField(allow_null=True)
     status_display = StatusDisplaySerializer()
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {**super().get_fields(), "asset_id": asset_key_field()}
 
 
 class AssetStatusesSerializer(serializers.Serializer[Any]):

@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from genstatus import lifecycle
+from genstatus import ids, lifecycle
 from genstatus.api.pagination import GenerationCursorPagination
 from genstatus.api.permissions import CanChangeGenerations
 from genstatus.api.serializers import (
@@ -97,6 +97,18 @@ class GenerationViewSet(
             events = GenerationEvent.objects.select_related("actor").order_by("created_at", "id")
             queryset = queryset.prefetch_related(Prefetch("events", queryset=events))
         return queryset
+
+    def get_object(self) -> Generation:
+        """The generation named in the URL, its id read by ``genstatus.ids``: text that is
+        not an id, or an id no row can have, is a 404 like a missing one."""
+        try:
+            pk = ids.generation_id(self.kwargs[self.lookup_field])
+        except ids.BadId:
+            pk = None
+        if pk is None:
+            raise Http404("No generation matches the given query.")
+        self.kwargs[self.lookup_field] = pk
+        return super().get_object()
 
     def get_serializer_class(self) -> type[GenerationSerializer]:
         return GenerationDetailSerializer if self.action == "retrieve" else GenerationSerializer

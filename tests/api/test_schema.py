@@ -56,3 +56,22 @@ def test_schema_is_yaml_by_default(api: Any) -> None:
     response = api.get(URL)
     assert response.status_code == 200
     assert response.content.startswith(b"openapi: 3.")
+
+
+def test_schema_tells_which_fields_may_be_null(schema: dict[str, Any]) -> None:
+    components = schema["components"]["schemas"]
+    generation = components["Generation"]["properties"]
+    for name in ("asset", "retry_of", "retried_as", "owner", "progress"):
+        assert generation[name].get("nullable") is True, name
+    assert components["GenerationEvent"]["properties"]["actor"]["nullable"] is True
+    assert components["AssetStatus"]["properties"]["asset_id"]["type"] == "integer"
+
+
+def test_schema_lists_the_configured_choices_and_bounds(schema: dict[str, Any]) -> None:
+    listing = schema["paths"]["/api/genstatus/generations/"]["get"]
+    parameters = {parameter["name"]: parameter["schema"] for parameter in listing["parameters"]}
+    assert parameters["provider"]["enum"] == ["", "pixverse", "sora", "runway"]  # as configured
+    assert "text_to_image" in parameters["operation_type"]["enum"]
+    assert "maximum" not in parameters["page_size"]  # above 200 is clamped, as documented
+    statuses = schema["paths"]["/api/genstatus/statuses/"]["get"]["parameters"][0]["schema"]
+    assert statuses["pattern"].startswith("^")  # an empty ``asset`` is outside it: a 400
