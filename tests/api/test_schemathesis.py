@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from rest_framework.authtoken.models import Token
@@ -25,6 +27,17 @@ from tests.api.conftest import grant
 pytestmark = pytest.mark.django_db
 
 SCHEMA_URL = "/api/genstatus/schema/?format=json"
+
+
+@pytest.fixture
+def keep_connection() -> Any:
+    """Django's WSGI handler closes the database connection after each request; the
+    test's transaction lives on it (PostgreSQL). Django's test client does the same."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -79,6 +92,7 @@ def _parameter_lists(raw: dict[str, Any]) -> list[list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.usefixtures("keep_connection")
 def test_the_api_answers_what_its_schema_says(token: str, mode: GenerationMode) -> None:
     found = operations(token)
     unsatisfiable: list[str] = []
