@@ -61,3 +61,30 @@ def test_asset_page(client, user, asset, generation):
     response = client.get(asset.get_absolute_url())
     assert response.status_code == 200
     assert f"#{generation.pk}".encode() in response.content
+
+
+def test_asset_page_lists_only_the_generations_the_user_may_see(client, django_user_model):
+    """The example is what hosts copy: another user's generation on your asset (and its
+    error message) stays out of your asset's page and out of the gallery's filters."""
+    from gallery.models import Asset
+
+    from genstatus import lifecycle
+
+    alice = django_user_model.objects.create_user("alice", password="alice")
+    demo = django_user_model.objects.create_user("demo", password="demo")
+    asset = Asset.objects.create(owner=alice, title="Alice's harbour", provider="pixverse")
+    hers = lifecycle.create_generation(
+        provider="pixverse", operation_type="text_to_image", asset=asset, owner=alice
+    )
+    lifecycle.mark_processing(hers)
+    lifecycle.mark_completed(hers)
+    theirs = lifecycle.create_generation(
+        provider="pixverse", operation_type="text_to_image", asset=asset, owner=demo
+    )
+    lifecycle.mark_failed(theirs, "demo's secret prompt was refused", code="content_policy")
+    client.force_login(alice)
+    page = client.get(asset.get_absolute_url()).content.decode()
+    assert f"#{hers.pk}" in page
+    assert f"#{theirs.pk}" not in page
+    assert "secret prompt" not in page
+    assert "Alice's harbour" not in client.get("/?filter=failed").content.decode()

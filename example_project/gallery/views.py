@@ -11,6 +11,7 @@ from genstatus.mapping import (
     assets_with_failed_generations,
     assets_with_status,
 )
+from genstatus.models import Generation
 
 FILTERS = {
     "all": "All",
@@ -21,14 +22,17 @@ FILTERS = {
 PAGE_SIZE = 48
 
 
-def filter_assets(assets: QuerySet[Asset], name: str) -> QuerySet[Asset]:
-    """The seed's All / Active / Failed filter (plus Completed), one query with the page."""
+def filter_assets(
+    assets: QuerySet[Asset], name: str, generations: QuerySet[Generation] | None = None
+) -> QuerySet[Asset]:
+    """The seed's All / Active / Failed filter (plus Completed), one query with the page,
+    over the ``generations`` the user may see (``Generation.objects.visible_to``)."""
     if name == "active":
-        return assets.filter(pk__in=assets_with_active_generations())
+        return assets.filter(pk__in=assets_with_active_generations(generations))
     if name == "failed":
-        return assets.filter(pk__in=assets_with_failed_generations())
+        return assets.filter(pk__in=assets_with_failed_generations(generations))
     if name == "completed":
-        return assets.filter(pk__in=assets_with_status(["completed"]))
+        return assets.filter(pk__in=assets_with_status(["completed"], generations=generations))
     return assets
 
 
@@ -37,7 +41,8 @@ def gallery(request: HttpRequest) -> HttpResponse:
     current = request.GET.get("filter", "all")
     if current not in FILTERS:
         current = "all"
-    assets = filter_assets(Asset.objects.filter(owner=request.user), current)
+    visible = Generation.objects.visible_to(request.user)
+    assets = filter_assets(Asset.objects.filter(owner=request.user), current, visible)
     try:
         limit = max(1, min(int(request.GET.get("limit", PAGE_SIZE)), 1000))
     except ValueError:
@@ -58,5 +63,11 @@ def gallery(request: HttpRequest) -> HttpResponse:
 @login_required
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
     asset = get_object_or_404(Asset.objects.filter(owner=request.user), pk=pk)
-    generations = asset.genstatus_generations.order_by("-created_at", "-id")[:20]
+    # the asset is the user's, but a generation on it may be someone else's: only the
+    # generations the user may see are listed (genstatus's one visibility rule)
+    generations = (
+        Generation.objects.visible_to(request.user)
+        .filter(asset=asset)
+        .order_by("-created_at", "-id")[:20]
+    )
     return render(request, "gallery/asset.html", {"asset": asset, "generations": generations})
