@@ -119,7 +119,8 @@ class GenstatusSettings:
 
     @property
     def OPEN_ASSET_URL(self) -> str | None:
-        return self.get("OPEN_ASSET_URL")
+        value = self.get("OPEN_ASSET_URL")
+        return None if value is None else str(value)
 
     @property
     def LIVE(self) -> bool:

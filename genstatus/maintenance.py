@@ -76,50 +76,9 @@ def reap(
     now = now or timezone.now()
     result = ReapResult(dry_run=dry_run)
     rows = partial(_chunked, batch_size=batch_size)
-    grace = genstatus_settings.CANCEL_GRACE
-    overdue = Generation.objects.filter(
-        status=Status.PROCESSING, cancel_requested_at__lt=now - grace
-    )
-    for generation in rows(overdue):
-        message = f"Cancelled: the provider did not confirm within {_human(grace)} of the request."
-        if dry_run or _apply(partial(lifecycle.mark_cancelled, generation, message=message)):
-            result.cancelled.append(generation.pk)
-
-    stale_after = genstatus_settings.STALE_AFTER
-    cutoff = now - stale_after
-    still_stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    stale = Generation.objects.filter(status=Status.PROCESSING).filter(still_stale)
-    if dry_run:  # a real run has cancelled these first
-        stale = stale.exclude(pk__in=result.cancelled)
-    for generation in rows(stale):
-        message = (
-            f"No heartbeat for more than {_human(stale_after)}: the worker running this "
-            "job stopped."
-        )
-        # the UPDATE re-checks staleness: a heartbeat that lands after the read wins
-        fail = partial(lifecycle.mark_failed, generation, message, code=STALE, where=still_stale)
-        if dry_run or _apply(fail):
-            result.stale.append(generation.pk)
-
-    queued_after = genstatus_settings.QUEUED_STALE_AFTER
-    if queued_after is not None:
-        # A job a provider accepted (it has a provider_job_id) may wait in that provider's
-        # queue as long as it likes: only jobs never handed over count as lost.
-        still_lost = Q(
-            status__in=[Status.PENDING, Status.QUEUED],
-            updated_at__lt=now - queued_after,
-            provider_job_id="",
-        )
-        for generation in rows(Generation.objects.filter(still_lost)):
-            message = (
-                f"Still {generation.status} after more than {_human(queued_after)}: the job "
-                "was lost before it started (e.g. a worker restart dropped its task)."
-            )
-            # the UPDATE re-checks: a worker that claims or queues it after the read wins
-            fail = partial(lifecycle.mark_failed, generation, message, code=LOST, where=still_lost)
-            if dry_run or _apply(fail):
-                result.lost.append(generation.pk)
-
+    _reap_overdue_cancels(result, rows, now)
+    _reap_stale(result, rows, now)
+    _reap_lost(result, rows, now)
     if (result.stale or result.cancelled or result.lost) and not dry_run:
         logger.info(
             "genstatus: reaped %d stale, %d lost and %d overdue cancels",
@@ -128,6 +87,60 @@ def reap(
             len(result.cancelled),
         )
     return result
+
+
+Rows = Callable[[QuerySet[Generation]], Iterator[Generation]]
+
+
+def _reap_overdue_cancels(result: ReapResult, rows: Rows, now: datetime) -> None:
+    grace = genstatus_settings.CANCEL_GRACE
+    overdue = Generation.objects.filter(
+        status=Status.PROCESSING, cancel_requested_at__lt=now - grace
+    )
+    for generation in rows(overdue):
+        message = f"Cancelled: the provider did not confirm within {_human(grace)} of the request."
+        if result.dry_run or _apply(partial(lifecycle.mark_cancelled, generation, message=message)):
+            result.cancelled.append(generation.pk)
+
+
+def _reap_stale(result: ReapResult, rows: Rows, now: datetime) -> None:
+    stale_after = genstatus_settings.STALE_AFTER
+    cutoff = now - stale_after
+    still_stale = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    stale = Generation.objects.filter(status=Status.PROCESSING).filter(still_stale)
+    if result.dry_run:  # a real run has cancelled these first
+        stale = stale.exclude(pk__in=result.cancelled)
+    for generation in rows(stale):
+        message = (
+            f"No heartbeat for more than {_human(stale_after)}: the worker running this "
+            "job stopped."
+        )
+        # the UPDATE re-checks staleness: a heartbeat that lands after the read wins
+        fail = partial(lifecycle.mark_failed, generation, message, code=STALE, where=still_stale)
+        if result.dry_run or _apply(fail):
+            result.stale.append(generation.pk)
+
+
+def _reap_lost(result: ReapResult, rows: Rows, now: datetime) -> None:
+    queued_after = genstatus_settings.QUEUED_STALE_AFTER
+    if queued_after is None:
+        return
+    # A job a provider accepted (it has a provider_job_id) may wait in that provider's
+    # queue as long as it likes: only jobs never handed over count as lost.
+    still_lost = Q(
+        status__in=[Status.PENDING, Status.QUEUED],
+        updated_at__lt=now - queued_after,
+        provider_job_id="",
+    )
+    for generation in rows(Generation.objects.filter(still_lost)):
+        message = (
+            f"Still {generation.status} after more than {_human(queued_after)}: the job "
+            "was lost before it started (e.g. a worker restart dropped its task)."
+        )
+        # the UPDATE re-checks: a worker that claims or queues it after the read wins
+        fail = partial(lifecycle.mark_failed, generation, message, code=LOST, where=still_lost)
+        if result.dry_run or _apply(fail):
+            result.lost.append(generation.pk)
 
 
 def _chunked(queryset: QuerySet[Generation], batch_size: int = _REAP_CHUNK) -> Iterator[Generation]:

@@ -105,7 +105,8 @@ class GenerationSerializer(serializers.ModelSerializer[Generation]):
         """The id of the attempt that retried this one, or null."""
         # annotated by the view's queryset; the fallback costs a query
         if hasattr(generation, "retried_as_pk"):
-            return generation.retried_as_pk
+            annotated: int | None = generation.retried_as_pk
+            return annotated
         attempt = Generation.objects.filter(retry_of=generation).values_list("pk", flat=True)
         return attempt.first()
 
