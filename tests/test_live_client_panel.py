@@ -183,7 +183,8 @@ def test_a_generation_created_while_the_panel_is_open_appears_as_the_reloaded_ro
     live_server: Any, page: Any, admin_user: Any, published: list[dict[str, Any]]
 ) -> None:
     """The inserted row is the server's row: checkbox, owner, labels and actions, the same
-    HTML as after a reload; the "no generations" placeholder goes."""
+    HTML as after a reload (plus the ``gs-new`` highlight); the "no generations"
+    placeholder goes."""
     stand_in = open_panel(page, live_server.url, admin_user)
     assert page.locator("[data-gs-panel] tr.gs-empty").count() == 1
 
@@ -194,6 +195,10 @@ def test_a_generation_created_while_the_panel_is_open_appears_as_the_reloaded_ro
     stand_in.push(published)
     page.wait_for_selector(f'tr[data-gs-generation="{created.pk}"]')
     live_row = row_html(page, created.pk)
+    assert live_row is not None
+    # highlighted as new (panel.css animates .gs-new); otherwise the server's row
+    assert ' gs-new"' in live_row.split(">", 1)[0]
+    live_row = live_row.replace(' gs-new"', '"', 1)
     assert page.locator("[data-gs-panel] tr.gs-empty").count() == 0
     row = page.locator(f'tr[data-gs-generation="{created.pk}"]')
     assert row.locator("input[type=checkbox]").count() == 1

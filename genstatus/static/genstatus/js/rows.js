@@ -146,7 +146,10 @@ function keepChecked(old, row) {
   }
 }
 
+// An inserted row is highlighted (panel.css animates .gs-new): the server's row plus that
+// one class, until a later change replaces it with the server's row again.
 function insertRow(body, row) {
+  row.classList.add("gs-new");
   for (const empty of body.querySelectorAll("tr.gs-empty")) empty.remove();
   const id = Number(row.dataset.gsGeneration);
   const before = [...body.querySelectorAll("tr[data-gs-generation]")].find(
