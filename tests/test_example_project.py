@@ -67,7 +67,6 @@ def test_asset_page_lists_only_the_generations_the_user_may_see(client, django_u
     """The example is what hosts copy: another user's generation on your asset (and its
     error message) stays out of your asset's page and out of the gallery's filters."""
     from gallery.models import Asset
-
     from genstatus import lifecycle
 
     alice = django_user_model.objects.create_user("alice", password="alice")
