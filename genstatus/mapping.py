@@ -176,7 +176,8 @@ def _assets_with(statuses: Iterable[str], base: QuerySet[Generation] | None) -> 
     status index and each check is one probe of the (asset, created_at, id) index.
     """
     generations = base if base is not None else Generation.objects.all()
-    newer = Generation.objects.filter(newer_than_outer(), asset_id=OuterRef("asset_id"))
+    # newer among the same candidates: an asset's newest generation the user may see
+    newer = generations.order_by().filter(newer_than_outer(), asset_id=OuterRef("asset_id"))
     return (
         generations.filter(asset__isnull=False, status__in=list(statuses))
         .exclude(Exists(newer))

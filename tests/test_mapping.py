@@ -172,3 +172,20 @@ def test_the_badge_batch_converts_the_owner_key(user, monkeypatch):
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s", [param])
         assert cursor.fetchone()[0] in (key, key.hex, str(key))
+
+
+@pytest.mark.django_db
+def test_assets_with_a_status_read_the_newest_of_the_candidates_only(user, other_user, asset):
+    """A newer generation the user may not see does not hide the asset's visible newest."""
+    from genstatus.mapping import assets_with_failed_generations
+
+    mine = lifecycle.create_generation(
+        owner=user, asset=asset, provider="sora", operation_type="text_to_image"
+    )
+    lifecycle.mark_failed(mine, "boom")
+    lifecycle.create_generation(
+        owner=other_user, asset=asset, provider="sora", operation_type="text_to_image"
+    )
+    assert list(assets_with_failed_generations()) == []  # everybody's newest is pending
+    visible = Generation.objects.visible_to(user)
+    assert [row["asset_id"] for row in assets_with_failed_generations(visible)] == [asset.pk]
