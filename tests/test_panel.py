@@ -102,7 +102,7 @@ def test_panel_lists_every_state_newest_first_with_live_attributes(admin_client,
     ) in content
     assert content.count("data-gs-icon-slot") == 6
     assert "genstatus/js/live.js" in content  # {% genstatus_assets %}: the live client
-    assert 'data-gs-icon="clock"' in content
+    assert 'data-gs-badge-template="pending"' in content  # what live.js clones
     assert "gs-status--red" in content
     assert "gs-icon--alert" in content
     assert "gs-spin" in content  # processing spins

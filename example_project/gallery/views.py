@@ -41,8 +41,9 @@ def gallery(request: HttpRequest) -> HttpResponse:
     current = request.GET.get("filter", "all")
     if current not in FILTERS:
         current = "all"
-    visible = Generation.objects.visible_to(request.user)
-    assets = filter_assets(Asset.objects.filter(owner=request.user), current, visible)
+    assets = Asset.objects.filter(owner=request.user)
+    if current != "all":  # only a status filter reads generations (and so checks who sees)
+        assets = filter_assets(assets, current, Generation.objects.visible_to(request.user))
     try:
         limit = max(1, min(int(request.GET.get("limit", PAGE_SIZE)), 1000))
     except ValueError:
