@@ -40,7 +40,7 @@ from genstatus.panel.rows import (
     rows_queryset,
 )
 from genstatus.panel.text import preview
-from genstatus.panel.views import PanelRowsView, PanelView
+from genstatus.panel.views import PanelCountsView, PanelRowsView, PanelView
 from genstatus.states import status_display
 
 LIFECYCLE_FIELDS = (
@@ -284,6 +284,7 @@ class GenerationAdmin(admin.ModelAdmin[Generation]):
         views: list[tuple[str, str, Any]] = [
             ("panel/", "panel", PanelView),
             ("panel/rows/", "panel_rows", PanelRowsView),
+            ("panel/counts/", "panel_counts", PanelCountsView),
             ("panel/action/", "panel_action", PanelActionView),
             ("<str:object_id>/panel-detail/", "panel_detail", PanelDetailView),
             ("<str:object_id>/open-asset/", "open_asset", OpenAssetView),
@@ -335,6 +336,7 @@ class GenerationAdmin(admin.ModelAdmin[Generation]):
             "opts": self.opts,
             "action_url": self.panel_url("panel_action"),
             "rows_url": self.panel_url("panel_rows"),
+            "counts_url": self.panel_url("panel_counts"),
             "changelist_url": reverse(f"{self.admin_site.name}:{self._url_name('changelist')}"),
         }
 

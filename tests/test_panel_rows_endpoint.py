@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 PANEL = "admin:genstatus_generation_panel"
 ROWS = "admin:genstatus_generation_panel_rows"
 ACTION = "admin:genstatus_generation_panel_action"
+COUNTS = "admin:genstatus_generation_panel_counts"
 ROW = re.compile(r'<tr class="gs-row[^"]*" data-gs-generation="(\d+)".*?</tr>', re.S)
 
 
@@ -133,3 +134,26 @@ def test_out_of_range_ids_in_urls_are_not_found(admin_client, view, object_id):
     url = reverse(f"admin:genstatus_generation_{view}", args=[1]).replace("/1/", f"/{object_id}/")
     response = admin_client.get(url)
     assert response.status_code in (302, 404)  # the change page redirects with a message
+
+
+def test_the_counts_endpoint_counts_as_the_page(admin_client, every_state):
+    content = admin_client.get(reverse(PANEL), {"provider": "pixverse"}).content.decode()
+    on_page = dict(re.findall(r'data-gs-count="(\w+)"[^>]*>([^<]+)<', content))
+    assert f'data-gs-counts-url="{reverse(COUNTS)}"' in content
+    response = admin_client.get(reverse(COUNTS), {"provider": "pixverse", "ids": "7"})
+    assert response.status_code == 200
+    counts = response.json()["counts"]
+    assert {slug: count["text"] for slug, count in counts.items()} == on_page
+    assert counts["failed"]["exact"] is True
+
+
+def test_the_counts_endpoint_counts_only_what_the_user_may_see(
+    client, user, other_user, make_generation
+):
+    user = grant(user, "view_generation")
+    user.is_staff = True
+    user.save()
+    make_generation(owner=other_user)
+    make_generation(owner=user)
+    client.force_login(user)
+    assert client.get(reverse(COUNTS)).json()["counts"]["all"]["text"] == "1"

@@ -18,6 +18,7 @@ from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
     HttpResponseRedirect,
+    JsonResponse,
     QueryDict,
 )
 from django.template.response import TemplateResponse
@@ -131,6 +132,17 @@ def queryset_without(filterset: Any, name: str) -> QuerySet[Generation]:
         cleaned[name] = value
 
 
+def count_panel_tabs(request: HttpRequest, filters: PanelFilters) -> TabCounts:
+    """Every tab's count, over the filters but the status."""
+    return count_tabs(
+        queryset_without(filters.filterset, "status"),
+        # the planner's guess for one owner's rows reflects everybody's: count them
+        owner_scoped=not visibility(request.user).everybody,
+        filtered=filters.filtered,
+        searched=bool(filters.search),
+    )
+
+
 class PanelView(AdminView):
     """The panel: tabs with counts, filters, a keyset page of rows, actions."""
 
@@ -138,7 +150,7 @@ class PanelView(AdminView):
         admin = self.admin
         base = admin.get_queryset(request)
         filters = read_filters(admin, request, base, quiet=False)
-        counts = self.count(request, filters, base)
+        counts = count_panel_tabs(request, filters)
         try:
             page = self.page(request, filters, base, counts)
         except BadCursor as error:
@@ -163,18 +175,6 @@ class PanelView(AdminView):
             "current_url": request.get_full_path(),
         }
         return TemplateResponse(request, admin.panel_template, context)
-
-    def count(
-        self, request: HttpRequest, filters: PanelFilters, base: QuerySet[Generation]
-    ) -> TabCounts:
-        """Every tab's count, over the filters but the status."""
-        return count_tabs(
-            queryset_without(filters.filterset, "status"),
-            # the planner's guess for one owner's rows reflects everybody's: count them
-            owner_scoped=not visibility(request.user).everybody,
-            filtered=filters.filtered,
-            searched=bool(filters.search),
-        )
 
     def page(
         self,
@@ -238,6 +238,25 @@ class PanelView(AdminView):
             }
             for tab in TABS
         ]
+
+
+class PanelCountsView(AdminView):
+    """``GET ?<the page's filters>``: the tab counts as JSON, counted as the page counts
+    them (capped, estimated beyond the cap: never a ``COUNT(*)`` of the table); the live
+    client refreshes the tabs with it while jobs change."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        base = self.admin.get_queryset(request)
+        filters = read_filters(self.admin, request, base, quiet=True)
+        counts = count_panel_tabs(request, filters).counts
+        return JsonResponse(
+            {
+                "counts": {
+                    slug: {"text": str(count), "title": count_title(count), "exact": count.exact}
+                    for slug, count in counts.items()
+                }
+            }
+        )
 
 
 class PanelRowsView(AdminView):
