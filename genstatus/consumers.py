@@ -13,6 +13,7 @@ worker threads (``genstatus.live.snapshots``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -25,15 +26,34 @@ from genstatus import live, states
 from genstatus.conf import genstatus_settings
 from genstatus.live import protocol, snapshots
 from genstatus.live.protocol import ProtocolError
+from genstatus.live.publisher import layer
 from genstatus.models import Visibility, visibility
 
 logger = logging.getLogger("genstatus.live")
 
 PROTOCOL_VERSION = 1
 CLOSE_UNAUTHENTICATED = 4401  # anonymous or inactive user: do not reconnect, log in
+CLOSE_NO_LAYER = 4503  # no channel layer configured: no live updates, poll the API instead
 FRAME_TYPES = ("subscribe", "unsubscribe", "resync", "ping")
 
-__all__ = ["CLOSE_UNAUTHENTICATED", "PROTOCOL_VERSION", "GenerationStatusConsumer", "ProtocolError"]
+__all__ = [
+    "CLOSE_NO_LAYER",
+    "CLOSE_UNAUTHENTICATED",
+    "PROTOCOL_VERSION",
+    "GenerationStatusConsumer",
+    "ProtocolError",
+]
+
+
+@functools.cache  # once per process (tests call cache_clear())
+def log_no_layer() -> None:
+    """Say once why live sockets are closed, rather than a traceback per socket."""
+    logger.warning(
+        "genstatus: no channel layer is configured (CHANNEL_LAYERS['default']): live "
+        "sockets are closed with code %d and pages poll the REST API instead "
+        "(system check genstatus.W001).",
+        CLOSE_NO_LAYER,
+    )
 
 
 class GenerationStatusConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels ships no type hints
@@ -61,6 +81,13 @@ class GenerationStatusConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc
             # Accept first so that browsers see the code (a refused handshake is a bare 403).
             await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        if layer() is None:
+            # Accepted and closed with a code of its own: the page shows Offline / Polling
+            # (and stops reconnecting) instead of a Live that nothing feeds.
+            log_no_layer()
+            await self.accept()
+            await self.close(code=CLOSE_NO_LAYER)
             return
         self.user = user
         self.visibility = await database_sync_to_async(visibility)(user)

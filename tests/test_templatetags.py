@@ -352,7 +352,15 @@ def test_assets_tag_emits_the_badge_of_each_status_for_the_live_client(status):
         f'data-gs-description="{display.description}" role="img" '
         f'aria-label="{display.label}: {display.description}" title="{display.description}">'
         f"{badges.icon_svg(display.icon)}"
-        '<span class="gs-badge__progress" data-gs-progress-text hidden></span></span>'
+        '<span class="gs-badge__progress" data-gs-progress-text hidden></span>'
+        # a failed badge holds its error popover, empty: the live client fills it in
+        + (
+            f'<span class="gs-badge__error" aria-hidden="true" hidden>{display.label}: '
+            "<bdi data-gs-error-text></bdi></span>"
+            if status == "failed"
+            else ""
+        )
+        + "</span>"
     )
 
 

@@ -205,13 +205,37 @@ class BadgeRenderer:
         return parts
 
     @staticmethod
-    def tail(aria: str, title: str, hidden: bool, icon: str, progress: str) -> str:
-        """The end of a badge element from its accessible name on (arguments escaped)."""
+    def tail(
+        aria: str,
+        title: str,
+        hidden: bool,
+        icon: str,
+        progress: str,
+        error: tuple[str, str] | None = None,
+    ) -> str:
+        """The end of a badge element from its accessible name on (arguments escaped).
+
+        ``error``: ``(label, message)`` of a failed badge, whose message opens on tap and on
+        keyboard focus (``focusable`` and the ``gs-badge__error`` popover, the message in a
+        ``<bdi>``); an empty message leaves the popover hidden (the live client fills it in).
+        """
+        focus = ' tabindex="0" data-gs-error' if error and error[1] else ""
+        popover = ""
+        if error is not None:
+            label, message = error
+            popover = (
+                f'<span class="gs-badge__error" aria-hidden="true"{"" if message else " hidden"}>'
+                f"{label}: <bdi data-gs-error-text>{message}</bdi></span>"
+            )
         return (
-            f' role="img" aria-label="{aria}" title="{title}"{" hidden" if hidden else ""}>'
+            f' role="img" aria-label="{aria}" title="{title}"{focus}{" hidden" if hidden else ""}>'
             f'{icon}<span class="gs-badge__progress" data-gs-progress-text'
-            f"{'' if progress else ' hidden'}>{progress}</span></span>"
+            f"{'' if progress else ' hidden'}>{progress}</span>{popover}</span>"
         )
+
+    def failed(self, status: str | None, message: str = "") -> tuple[str, str] | None:
+        """The ``error`` argument of ``tail`` for a badge of ``status`` (escaped message)."""
+        return (self.parts(status)[2], message) if status == Status.FAILED else None
 
     def template(self, status: str | None) -> str:
         """The badge element of ``status`` without ids, numbers or options: what a page's
@@ -220,7 +244,8 @@ class BadgeRenderer:
         if status is None:
             tail = self.tail(label, "", True, "", "")
         else:
-            tail = self.tail(f"{label}: {description}", description, False, icon, "")
+            aria = f"{label}: {description}"
+            tail = self.tail(aria, description, False, icon, "", self.failed(status))
         return f'<span class="{classes}" data-gs-badge{describe}{tail}'
 
     def inflight(self, asset_id: str, count: int | None) -> str:
@@ -260,7 +285,8 @@ class BadgeRenderer:
             else:
                 hidden = status == Status.COMPLETED and not self.show_completed
                 aria = f"{label}: {description}"
-                tail = self.tail(aria, description, hidden, "" if hidden else icon, "")
+                error = self.failed(status)
+                tail = self.tail(aria, description, hidden, "" if hidden else icon, "", error)
                 frame = (start, f'"{describe} data-gs-version="', flag + tail)
             self._frames[status] = frame
         return frame
@@ -271,7 +297,8 @@ class BadgeRenderer:
             _classes, _describe, label, _description, icon = self.parts(status)
             title = esc(error_message)
             flag = f'" data-gs-show-completed="{"true" if self.show_completed else "false"}"'
-            return flag + self.tail(f"{label}: {title}", title, False, icon, "")
+            error = (label, title)
+            return flag + self.tail(f"{label}: {title}", title, False, icon, "", error)
         text = _progress_text(status, progress)
         if text:
             _classes, _describe, label, description, icon = self.parts(status)
@@ -322,7 +349,7 @@ class BadgeRenderer:
         if row is None:
             values.update(css_status="none", color="", generation_id="", status_value="")
             values.update(version=0, progress="", progress_text="", title="", icon="")
-            values.update(label=self.get_empty_label(), hidden=True)
+            values.update(label=self.get_empty_label(), hidden=True, error_message="")
             return values
         generation_id, status, version, progress, error_message = row
         label, description = self.get_texts(status)
@@ -331,6 +358,7 @@ class BadgeRenderer:
         hidden = status == Status.COMPLETED and not self.show_completed
         values.update(css_status=status, color=DISPLAY[status].color, status_value=status)
         values.update(generation_id=generation_id, version=version, title=title, hidden=hidden)
+        values["error_message"] = error_message if status == Status.FAILED else ""
         values.update(progress="" if progress is None else progress, progress_text=text)
         values["label"] = f"{label}: {title} ({text})" if text else f"{label}: {title}"
         values["icon"] = "" if hidden else mark_safe(self.get_icon(status))

@@ -54,6 +54,18 @@ export function isNewer(element, change) {
   return change.version > version;
 }
 
+// A failed badge's error, in the popover the server's template holds for it (its message
+// element is a <bdi>): focusable, so that it opens on keyboard focus as well as on tap.
+function showError(badge, message) {
+  const popover = badge.querySelector(".gs-badge__error");
+  const text = popover && popover.querySelector("[data-gs-error-text]");
+  if (!text) return;
+  text.textContent = message;
+  popover.hidden = false;
+  badge.setAttribute("data-gs-error", "");
+  badge.setAttribute("tabindex", "0");
+}
+
 // The texts of a failed badge (its error) and of a badge with progress, as the server's
 // renderer writes them: "<label>: <error>", "<label>: <description> (40%)".
 function describe(badge, change) {
@@ -64,6 +76,7 @@ function describe(badge, change) {
   if (change.status === "failed" && change.errorMessage) {
     badge.setAttribute("title", change.errorMessage);
     badge.setAttribute("aria-label", `${label}: ${change.errorMessage}`);
+    showError(badge, change.errorMessage);
   } else if (progressText) {
     badge.setAttribute("aria-label", `${label}: ${description} (${progressText})`);
   }
@@ -108,4 +121,46 @@ export function clearBadges(assetId) {
     badge.hidden = true;
     old.replaceWith(badge);
   }
+}
+
+// The error popover of failed badges: a tap or click toggles it (and does not follow a link
+// the badge may sit in), keyboard focus opens it, Enter or Space toggles it, Escape and
+// leaving the badge close it. genstatus.css shows it on data-gs-open (and on :focus-visible
+// without data-gs-closed, for pages whose script has not run).
+function errorBadge(event) {
+  return event.target instanceof Element ? event.target.closest("[data-gs-badge][data-gs-error]") : null;
+}
+
+function setOpen(badge, open) {
+  badge.toggleAttribute("data-gs-open", open);
+  badge.toggleAttribute("data-gs-closed", !open);
+}
+
+export function installErrorPopovers(target = document) {
+  target.addEventListener("click", (event) => {
+    const badge = errorBadge(event);
+    if (!badge) return;
+    event.preventDefault();
+    setOpen(badge, !badge.hasAttribute("data-gs-open"));
+  });
+  target.addEventListener("keydown", (event) => {
+    const badge = errorBadge(event);
+    if (!badge) return;
+    if (event.key === "Escape") setOpen(badge, false);
+    else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      setOpen(badge, !badge.hasAttribute("data-gs-open"));
+    }
+  });
+  target.addEventListener("focusin", (event) => {
+    const badge = errorBadge(event);
+    if (badge && badge.matches(":focus-visible")) setOpen(badge, true);
+  });
+  target.addEventListener("focusout", (event) => {
+    const badge = errorBadge(event);
+    if (badge && !badge.contains(event.relatedTarget)) {
+      badge.removeAttribute("data-gs-open");
+      badge.removeAttribute("data-gs-closed");
+    }
+  });
 }

@@ -2,7 +2,8 @@
 // page's badges and panel rows, only when its version is newer than what they show.
 
 import { applyBadge, badgesOf } from "./badges.js";
-import { panel, queueRow } from "./rows.js";
+import { queueCounts } from "./counts.js";
+import { panel, queueRow, rowOf } from "./rows.js";
 
 function normalise(item) {
   return {
@@ -24,5 +25,20 @@ export function applyChange(item, { panelRow = null } = {}) {
   if (change.assetId !== null) {
     for (const badge of badgesOf(change.assetId)) applyBadge(badge, change);
   }
-  if (panel()) queueRow(change, { mayInsert: panelRow !== false });
+  if (panel()) {
+    if (movesCounts(item, change)) queueCounts();
+    queueRow(change, { mayInsert: panelRow !== false });
+  }
+}
+
+// Whether a change may move the panel's tab counts: a created or retried generation, or a
+// status other than the one its row shows (a row not on the page: unless only its progress
+// or a cancel request changed).
+const SAME_STATUS_KINDS = new Set(["progressed", "cancel_requested"]);
+
+function movesCounts(item, change) {
+  if (item.kind === "created" || item.kind === "retried") return true;
+  const row = rowOf(change.generationId);
+  if (row) return row.dataset.gsStatus !== change.status;
+  return !SAME_STATUS_KINDS.has(item.kind);
 }

@@ -11,12 +11,15 @@
 //   state.js    configuration (data-* attributes), shared state, status groups
 //   socket.js   the WebSocket and its frames        poll.js   REST polling fallback
 //   changes.js  one change to badges and rows       badges.js, rows.js   the page parts
+//   counts.js   the panel's tab counts (data-gs-counts-url)
 //
 // For tests and host code, <html> carries data-gs-live ("connecting" | "open" | "offline"
-// | "polling" | "denied") and data-gs-synced (how many snapshots have been applied).
+// | "polling" | "denied"; "open" only once a snapshot has been applied) and data-gs-synced
+// (how many snapshots have been applied). The texts shown come from the server (the
+// indicator's data-gs-label-* attributes, the badge <template>s, the rows endpoint).
 // Protocol: docs/live.md.
 
-import { badges } from "./badges.js";
+import { badges, installErrorPopovers } from "./badges.js";
 import { applyChange } from "./changes.js";
 import { maxRowId, panel } from "./rows.js";
 import { connect, send, subscribeNew } from "./socket.js";
@@ -36,6 +39,7 @@ function periodicResync() {
 }
 
 function start() {
+  installErrorPopovers();
   if (!badges().length && !panel()) return;
   connect();
   const jitter = Math.random() * 0.2 * config.resyncMs;

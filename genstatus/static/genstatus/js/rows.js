@@ -18,7 +18,7 @@ export function panelRows() {
   return element ? element.querySelectorAll("tr[data-gs-generation]") : [];
 }
 
-function rowOf(generationId) {
+export function rowOf(generationId) {
   const element = panel();
   const selector = `tr[data-gs-generation="${CSS.escape(String(generationId))}"]`;
   return element ? element.querySelector(selector) : null;

@@ -4,11 +4,13 @@
 
 import { clearBadges, pageAssetIds } from "./badges.js";
 import { applyChange } from "./changes.js";
+import { queueCounts } from "./counts.js";
 import { startPolling, stopPolling } from "./poll.js";
 import { maxRowId, pageGenerationIds, panelFilters } from "./rows.js";
-import { config, root, setGroups, setLive, state } from "./state.js";
+import { config, root, setDown, setGroups, setLive, state } from "./state.js";
 
 const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_NO_LAYER = 4503; // the server has no channel layer: no live updates there
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 30000;
 
@@ -65,6 +67,9 @@ const handlers = {
     for (const item of message.panel || []) applyChange(item, { panelRow: true });
     state.synced += 1;
     root.dataset.gsSynced = String(state.synced);
+    // after a reconnect, changes made meanwhile may have moved the tab counts
+    if (message.ref === "sync" && state.opens > 1) queueCounts();
+    stopPolling(); // live from here: the snapshot caught up with what polling covered
     setLive("open");
   },
   updates(message) {
@@ -92,7 +97,7 @@ export function connect() {
     startPolling();
     return;
   }
-  setLive(state.everOpened ? "offline" : "connecting");
+  setDown(state.everOpened ? "offline" : "connecting");
   let socket;
   try {
     socket = new WebSocket(wsUrl());
@@ -104,7 +109,7 @@ export function connect() {
   socket.addEventListener("open", () => {
     state.attempts = 0;
     state.everOpened = true;
-    stopPolling();
+    state.opens += 1;
     subscribeAll(); // the snapshot resyncs whatever was missed while disconnected
   });
   socket.addEventListener("message", onMessage);
@@ -115,7 +120,12 @@ export function connect() {
       setLive("denied"); // logged out: reconnecting would be refused again
       return;
     }
-    setLive("offline");
+    if (event.code === CLOSE_NO_LAYER) {
+      startPolling(); // no live updates from this server: poll, and do not reconnect
+      setDown();
+      return;
+    }
+    setDown();
     scheduleReconnect();
   });
 }

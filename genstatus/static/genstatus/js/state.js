@@ -23,6 +23,7 @@ export const state = {
   socket: null,
   attempts: 0,
   everOpened: false,
+  opens: 0,
   synced: 0,
   reconnectTimer: null,
   pollTimer: null,
@@ -57,16 +58,26 @@ export function inGroup(name, status) {
   return Boolean(group && group.has(status));
 }
 
-// The indicator's texts come from its data-gs-label-<state> attributes (translated by the
-// server); English stands in where a template lacks them.
-const INDICATOR = { live: "Live", polling: "Polling", offline: "Offline" };
+// What the indicator shows for a state of the connection: Live only once the socket is
+// open and has applied its snapshot ("open"), Polling while the REST API is polled,
+// Offline otherwise. Its texts are its data-gs-label-<live|polling|offline> attributes,
+// translated by the server; this client holds no text of its own.
+function shown(value) {
+  if (value === "open") return "live";
+  return value === "polling" ? "polling" : "offline";
+}
 
 export function setLive(value) {
   root.dataset.gsLive = value;
-  const shown = value === "open" ? "live" : value === "polling" ? "polling" : "offline";
+  const key = shown(value);
   for (const indicator of document.querySelectorAll("[data-gs-live-indicator]")) {
-    indicator.dataset.gsState = shown;
-    const key = `gsLabel${shown[0].toUpperCase()}${shown.slice(1)}`;
-    indicator.textContent = indicator.dataset[key] || INDICATOR[shown];
+    indicator.dataset.gsState = key;
+    const label = indicator.getAttribute(`data-gs-label-${key}`);
+    if (label !== null) indicator.textContent = label;
   }
+}
+
+// The state while the socket is not live: polling when the API is being polled.
+export function setDown(value = "offline") {
+  setLive(state.pollTimer ? "polling" : value);
 }
