@@ -1,7 +1,9 @@
-"""System checks for the settings a host can get wrong. Ids are stable: genstatus.E00x.
+"""System checks for the settings a host can get wrong. Ids are stable: genstatus.E0xx/W0xx.
 
 E006 bad providers setting, E007 provider class not importable or not a Provider
 subclass, E009 a provider implements run() but no Tasks framework is installed.
+While live updates are on (GENSTATUS_LIVE): W001 no channel layer, E010 ``channels`` not
+in INSTALLED_APPS, W002 ASGI_APPLICATION unset or not importable.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ def check_asset_model(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 
 @register()
 def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    if not getattr(settings, "GENSTATUS_LIVE", DEFAULTS["LIVE"]):
+    if not _live_on():
         return []
     layers = getattr(settings, "CHANNEL_LAYERS", None) or {}
     if "default" not in layers:
@@ -65,6 +67,57 @@ def check_channel_layer(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 '"channels.layers.InMemoryChannelLayer"}} for one process, or '
                 "channels_redis for several; or set GENSTATUS_LIVE = False.",
                 id="genstatus.W001",
+            )
+        ]
+    return []
+
+
+def _live_on() -> bool:
+    return bool(getattr(settings, "GENSTATUS_LIVE", DEFAULTS["LIVE"]))
+
+
+@register()
+def check_channels_installed(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if not _live_on() or apps.is_installed("channels"):
+        return []
+    return [
+        Error(
+            "GENSTATUS_LIVE is on but 'channels' is not in INSTALLED_APPS: no WebSocket "
+            "reaches genstatus's consumer, badges and the panel will not update live.",
+            hint='Add "channels" (and "daphne" first, for runserver) to INSTALLED_APPS and '
+            "serve the project through ASGI; or set GENSTATUS_LIVE = False.",
+            id="genstatus.E010",
+        )
+    ]
+
+
+@register()
+def check_asgi_application(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    if not _live_on():
+        return []
+    path = getattr(settings, "ASGI_APPLICATION", None)
+    hint = (
+        'Set ASGI_APPLICATION = "yourproject.asgi.application", a ProtocolTypeRouter routing '
+        '"websocket" to genstatus.routing.websocket_urlpatterns (see the README); or set '
+        "GENSTATUS_LIVE = False."
+    )
+    if not path:
+        return [
+            Warning(
+                "ASGI_APPLICATION is not set: live updates need the ASGI application that "
+                "serves genstatus's WebSocket.",
+                hint=hint,
+                id="genstatus.W002",
+            )
+        ]
+    try:
+        import_string(path)
+    except Exception as exc:  # any failure of the host's module is reported
+        return [
+            Warning(
+                f"ASGI_APPLICATION = {path!r} cannot be imported: {type(exc).__name__}: {exc}",
+                hint=hint,
+                id="genstatus.W002",
             )
         ]
     return []

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.checks import run_checks
 from django.test import override_settings
 
@@ -85,3 +86,41 @@ def test_example_project_check_prints_id_and_hint_for_a_broken_asset_model():
     assert result.returncode != 0
     assert "(genstatus.E003) GENSTATUS_ASSET_MODEL refers to model 'gallery.Nope'" in output
     assert "HINT: Check the spelling and that its app is in INSTALLED_APPS." in output
+
+
+WITHOUT_CHANNELS = [app for app in settings.INSTALLED_APPS if app != "channels"]
+
+
+def test_live_updates_without_channels_installed_are_an_error():
+    messages = run_checks_with(INSTALLED_APPS=WITHOUT_CHANNELS)
+    assert [m.id for m in messages] == ["genstatus.E010"]
+    assert "channels" in messages[0].hint
+
+
+def test_no_channels_is_fine_when_live_updates_are_off():
+    assert genstatus_ids(INSTALLED_APPS=WITHOUT_CHANNELS, GENSTATUS_LIVE=False) == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, "", "nowhere.asgi.application", "demo.asgi.nothing_here", "not a path"],
+)
+def test_an_asgi_application_unset_or_not_importable_is_a_warning(value):
+    messages = run_checks_with(ASGI_APPLICATION=value)
+    assert [m.id for m in messages] == ["genstatus.W002"]
+    assert "ASGI_APPLICATION" in messages[0].hint
+
+
+def test_an_asgi_application_is_not_needed_when_live_updates_are_off():
+    assert genstatus_ids(ASGI_APPLICATION=None, GENSTATUS_LIVE=False) == []
+
+
+def test_the_asgi_application_import_error_is_named():
+    [message] = run_checks_with(ASGI_APPLICATION="nowhere.asgi.application")
+    assert "'nowhere.asgi.application' cannot be imported" in message.msg
+    assert "ModuleNotFoundError" in message.msg
+
+
+def run_checks_with(**overrides):
+    with override_settings(**overrides):
+        return [m for m in run_checks() if m.id and m.id.startswith("genstatus.")]
