@@ -34,6 +34,7 @@ from genstatus.panel.action_views import (
 from genstatus.panel.pagination import PER_PAGE
 from genstatus.panel.rows import (
     PROMPT_PREVIEW_CHARS,
+    RowSetup,
     RowUrls,
     row_context,
     row_labels,
@@ -193,7 +194,12 @@ class GenerationAdmin(admin.ModelAdmin[Generation]):
 
     @admin.display(description=_("prompt"))
     def prompt_preview(self, obj: Generation) -> str:
-        return preview(obj.prompt, PROMPT_PREVIEW_CHARS) or "—"
+        """The prompt cut at 80 characters, whole on hover, isolated for bidi."""
+        return format_html(
+            '<bdi class="gs-prompt" title="{}">{}</bdi>',
+            obj.prompt,
+            preview(obj.prompt, PROMPT_PREVIEW_CHARS) or "—",
+        )
 
     @admin.action(description=_("Retry selected generations"), permissions=["change"])
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Generation]) -> HttpResponse:
@@ -274,8 +280,7 @@ class GenerationAdmin(admin.ModelAdmin[Generation]):
     def get_panel_row(self, request: HttpRequest, generation: Generation) -> dict[str, Any]:
         """The context of one row (``panel_row.html``); override to add to it. The page
         and the live client's row endpoint both call it."""
-        now = request.__dict__.setdefault("_genstatus_now", timezone.now())
-        return row_context(generation, urls=self.row_urls(request), now=now)
+        return row_context(generation, setup=self.row_setup(request))
 
     # URLs and shared context -------------------------------------------------------------
 
@@ -305,14 +310,25 @@ class GenerationAdmin(admin.ModelAdmin[Generation]):
 
     def row_urls(self, request: HttpRequest) -> RowUrls:
         """The URLs a row links to: one reverse() per view and request, not per row."""
-        urls: RowUrls | None = request.__dict__.get("_genstatus_row_urls")
-        if urls is None:
-            urls = request.__dict__["_genstatus_row_urls"] = RowUrls(
+        return self.row_setup(request).urls
+
+    def row_setup(self, request: HttpRequest) -> RowSetup:
+        """What every row of ``request`` shares (``genstatus.panel.rows.RowSetup``), made
+        once per request."""
+        setup: RowSetup | None = request.__dict__.get("_genstatus_row_setup")
+        if setup is None:
+            urls = RowUrls(
                 change=self._url_function("change"),
                 detail=self._url_function("panel_detail"),
                 open_asset=self._url_function("open_asset"),
             )
-        return urls
+            setup = request.__dict__["_genstatus_row_setup"] = RowSetup(
+                urls=urls,
+                now=timezone.now(),
+                providers=dict(genstatus_settings.PROVIDER_CHOICES),
+                operations=dict(genstatus_settings.OPERATION_TYPES),
+            )
+        return setup
 
     def _url_function(self, view: str) -> Any:
         url = reverse(f"{self.admin_site.name}:{self._url_name(view)}", args=[0])

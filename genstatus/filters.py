@@ -99,6 +99,11 @@ class RangeCheckedForm(forms.Form):
             value = cleaned.get(name)
             if isinstance(value, datetime) and not in_utc_range(value):
                 self.add_error(name, "Enter a date/time between years 1 and 9999 in UTC.")
+        days = cleaned.get("created_on")
+        if isinstance(days, slice) and not all(
+            in_utc_range(value) for value in (days.start, days.stop) if value is not None
+        ):
+            self.add_error("created_on", "Enter dates between years 1 and 9999 in UTC.")
         ids = cleaned.get("asset")
         if ids and (wrong := out_of_range_asset_id(ids)) is not None:
             self.add_error(
@@ -120,6 +125,8 @@ class GenerationFilterSet(django_filters.FilterSet):  # type: ignore[misc]  # dj
     asset = AssetIdsFilter(label="Asset ids (comma-separated)")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    # days, both included: created_on_after / created_on_before (the panel's date inputs)
+    created_on = django_filters.DateFromToRangeFilter(field_name="created_at", label="Created on")
 
     class Meta:
         model = Generation

@@ -64,6 +64,7 @@ TABS: tuple[Tab, ...] = (
     Tab("active", _("Active"), "active"),
     Tab("failed", _("Failed"), "failed"),
     Tab("completed", _("Completed"), "completed"),
+    Tab("cancelled", _("Cancelled"), "cancelled"),
 )
 
 

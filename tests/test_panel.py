@@ -164,7 +164,7 @@ def test_row_shows_preview_error_retry_count_time_and_escapes(admin_client, make
 
 def panel_preview(content, pk):
     match = re.search(
-        rf'<span class="gs-id">#{pk}</span> <span data-gs-prompt>([^<]*)</span>', content
+        rf'<span class="gs-id">#{pk}</span> <bdi data-gs-prompt>([^<]*)</bdi>', content
     )
     return match.group(1)
 
@@ -211,7 +211,7 @@ def test_detail_shows_prompt_params_timestamps_duration_and_history(
         assert f"<dt>{label}</dt>" in content
     assert "Created: pending" in content
     assert "Status change: pending → processing" in content
-    assert "by owner" in content
+    assert "by <bdi>owner</bdi>" in content
     assert "Cancel requested; waiting for the provider." in content
     page = admin_client.get(detail_url(generation)).content.decode()
     assert "<html" in page
@@ -316,6 +316,7 @@ def test_tab_counts_follow_the_other_filters(admin_client, states):
         "active": "3",
         "failed": "1",
         "completed": "1",
+        "cancelled": "1",
     }
     tabs = get(admin_client, provider="pixverse", status="failed").context["tabs"]
     assert {t["slug"]: str(t["count"]) for t in tabs} == {
@@ -323,6 +324,7 @@ def test_tab_counts_follow_the_other_filters(admin_client, states):
         "active": "3",
         "failed": "0",
         "completed": "1",
+        "cancelled": "1",
     }
     assert [t["slug"] for t in tabs if t["selected"]] == ["failed"]
     assert all("provider=pixverse" in t["query"] for t in tabs)  # tabs keep the filters
@@ -335,6 +337,7 @@ def test_tab_links_keep_every_filter_encoded_and_swap_the_status(admin_client, s
         "active": "q=fish+%26+chips&provider=sora&status=active",
         "failed": "q=fish+%26+chips&provider=sora&status=failed",
         "completed": "q=fish+%26+chips&provider=sora&status=completed",
+        "cancelled": "q=fish+%26+chips&provider=sora&status=cancelled",
     }
     content = get(admin_client, q="<b>", after="1_1").content.decode()
     assert 'href="?q=%3Cb%3E&amp;status=active"' in content  # no cursor, escaped
@@ -361,6 +364,7 @@ def test_counts_are_capped_when_large_and_exact_when_small(admin_client, states,
         "active": "2+",
         "failed": "1",
         "completed": "1",
+        "cancelled": "1",
     }
     # a count over the cap shows the planner's estimate
     fake_planner(monkeypatch, 5)
@@ -369,12 +373,13 @@ def test_counts_are_capped_when_large_and_exact_when_small(admin_client, states,
         "active": "≈5",
         "failed": "1",
         "completed": "1",
+        "cancelled": "1",
     }
     # far beyond the cap (over ESTIMATE_FACTOR times), the estimate alone: nothing is counted
     fake_planner(monkeypatch, 1_234_567)
     with CaptureQueriesContext(connection) as queries:
         texts = tab_count_texts(admin_client)
-    assert texts == dict.fromkeys(("all", "active", "failed", "completed"), "≈1.2M")
+    assert texts == dict.fromkeys(("all", "active", "failed", "completed", "cancelled"), "≈1.2M")
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
 
 
@@ -492,10 +497,16 @@ def test_row_cancel_pending_and_processing(client, staff, make_generation):
     lifecycle.mark_processing(processing)
     client.force_login(staff)
     post(client, row_action=f"cancel:{pending.pk}")
-    post(client, row_action=f"cancel:{processing.pk}")
+    asked = post(client, row_action=f"cancel:{processing.pk}")
     pending.refresh_from_db()
     processing.refresh_from_db()
-    assert pending.status == "cancelled"
+    assert pending.status == "cancelled"  # a waiting job: at once, one click
+    # a running job asks first: the confirmation page, then the request
+    assert asked.status_code == 200
+    assert "gs-confirm-page--cancel" in asked.content.decode()
+    assert processing.cancel_requested_at is None
+    post(client, action="cancel", ids=[processing.pk], confirmed="1")
+    processing.refresh_from_db()
     assert processing.status == "processing"
     assert processing.cancel_requested_at is not None
 
@@ -722,6 +733,7 @@ def test_a_user_without_view_all_gets_exact_counts_of_their_own_rows(
         "active": "1",
         "failed": "1",
         "completed": "0",
+        "cancelled": "0",
     }
 
 
@@ -815,7 +827,7 @@ def test_the_rows_query_reads_only_what_a_row_shows(admin_client, states):
         content = get(admin_client).content.decode()
     rows_sql = [q["sql"] for q in queries.captured_queries if '"prompt"' in q["sql"]]
     assert rows_sql
-    for column in ("params", "heartbeat_at", "started_at", "finished_at", "provider_job_id"):
+    for column in ("params", "heartbeat_at", "provider_job_id", "error_code", "updated_at"):
         assert f'"{column}"' not in rows_sql[-1]
     assert "Quota exceeded" in content  # the failed row's error, read from the same query
 
@@ -848,7 +860,7 @@ def test_the_rows_read_only_the_owners_name_when_that_is_how_users_print(
     rows, content = rows_sql()
     assert '"auth_user"."username"' in rows
     assert '"auth_user"."password"' not in rows
-    assert '<td class="gs-col-owner">owner</td>' in content
+    assert '<td class="gs-col-owner" data-gs-label="Owner"><bdi>owner</bdi></td>' in content
     # a user model that names itself another way (get_username) gets its whole row too
     from django.contrib.auth.base_user import AbstractBaseUser
 
@@ -863,4 +875,4 @@ def test_the_rows_read_only_the_owners_name_when_that_is_how_users_print(
     monkeypatch.setattr(get_user_model(), "__str__", lambda user: f"<{user.email or 'x'}>")
     rows, content = rows_sql()
     assert '"auth_user"."email"' in rows
-    assert '<td class="gs-col-owner">&lt;x&gt;</td>' in content
+    assert '<td class="gs-col-owner" data-gs-label="Owner"><bdi>&lt;x&gt;</bdi></td>' in content

@@ -92,7 +92,17 @@ def test_panel_renders_every_state_and_expands_a_row(live_server, page, admin_us
     row = page.locator(f'tr[data-gs-generation="{failed.pk}"]')
     row.locator("summary").click()
     page.wait_for_selector(f'[data-gs-detail="{failed.pk}"]')
-    assert "Status change: pending → failed" in row.inner_text()
+    # the detail opens in a full-width row of its own, under the row
+    detail_row = page.locator(f'tr[data-gs-detail-for="{failed.pk}"]')
+    assert "Status change: pending → failed" in detail_row.inner_text()
+    assert detail_row.evaluate("tr => tr.cells[0].colSpan") == row.evaluate("tr => tr.cells.length")
+    assert detail_row.evaluate("tr => tr.previousElementSibling.dataset.gsGeneration") == str(
+        failed.pk
+    )
+    # the error is printed once while the detail is open
+    assert not row.locator("[data-gs-error]").is_visible()
+    row.locator("summary").click()
+    assert detail_row.count() == 0
     assert page.js_errors == []
     path = tmp_path / "panel.png"
     page.screenshot(path=str(path), full_page=True)

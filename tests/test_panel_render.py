@@ -107,6 +107,6 @@ def test_a_safe_string_from_a_hook_is_escaped_only_once(admin_client, generation
 
     monkeypatch.setattr(GenerationAdmin, "get_panel_row", get_panel_row)
     markup = rows_of(admin_client)
-    assert "<span data-gs-prompt><em>safe</em></span>" in markup
+    assert "<bdi data-gs-prompt><em>safe</em></bdi>" in markup
     assert 'href="/d/?a=1&amp;b=2"' in markup
     assert 'href="/open/?x=1&amp;y=2"' in markup

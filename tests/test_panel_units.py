@@ -218,6 +218,7 @@ def test_tab_counts_of_a_small_filtered_set_come_from_one_query(make_generation)
         "active": "1",
         "failed": "1",
         "completed": "0",
+        "cancelled": "0",
     }
 
 

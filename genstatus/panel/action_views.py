@@ -22,7 +22,7 @@ from genstatus.models import Generation, GenerationEvent
 from genstatus.panel.actions import ACTIONS, can_retry, run_bulk
 from genstatus.panel.text import format_duration, timestamp
 from genstatus.panel.views import AdminView
-from genstatus.states import status_display
+from genstatus.states import Status, status_display
 
 MAX_BULK_IDS = 500
 
@@ -131,6 +131,9 @@ class PanelActionView(AdminView):
             )
             return HttpResponseRedirect(next_url)
         queryset = admin.get_queryset(request).filter(pk__in=ids).order_by("-created_at", "-id")
+        if confirmed and "row_action" in request.POST and action == "cancel":
+            # a running job asks first; a waiting one is cancelled at once, as Retry is
+            confirmed = not queryset.filter(status=Status.PROCESSING).exists()
         if not confirmed:
             return bulk_confirm_response(admin, request, action, queryset, next_url=next_url)
         generations = list(queryset)

@@ -6,9 +6,9 @@ these; a host overrides those two hooks (documented in docs/panel.md), never the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from genstatus.badges import icon_svg
 from genstatus.models import Generation
 from genstatus.panel.actions import can_cancel, can_retry
-from genstatus.panel.text import preview, time_ago, timestamp
+from genstatus.panel.text import format_duration, preview, time_ago, timestamp
 from genstatus.states import status_display
 
 PROMPT_PREVIEW_CHARS = 80
@@ -35,8 +35,11 @@ ROW_FIELDS = (
     "status",
     "error_message",
     "retry_count",
+    "progress",
     "version",
     "created_at",
+    "started_at",
+    "finished_at",
     "cancel_requested_at",
 )
 
@@ -73,6 +76,18 @@ class RowUrls:
     open_asset: Callable[[Any], str]
 
 
+@dataclass(frozen=True)
+class RowSetup:
+    """What every row of a request shares: its URLs, the time rows are "ago" from, and
+    the configured labels of providers and operations (``GENSTATUS_PROVIDERS``,
+    ``GENSTATUS_OPERATION_TYPES``)."""
+
+    urls: RowUrls
+    now: datetime
+    providers: Mapping[str, str] = field(default_factory=dict)
+    operations: Mapping[str, str] = field(default_factory=dict)
+
+
 def retried_as(generation: Generation) -> Generation | None:
     """The attempt ``generation`` was retried as, or None (no query when selected)."""
     try:
@@ -92,14 +107,20 @@ def row_labels() -> dict[str, str]:
         "retry": _("Retry"),
         "cancel": _("Cancel"),
         "open_asset": _("Open asset"),
+        "progress": _("Progress"),
+        "owner": _("Owner"),
+        "created": _("Created"),
+        "duration": _("Duration"),
+        "finished": _("Finished"),
     }
 
 
-def row_context(generation: Generation, *, urls: RowUrls, now: datetime) -> dict[str, Any]:
+def row_context(generation: Generation, *, setup: RowSetup) -> dict[str, Any]:
     """The context of one ``genstatus/admin/panel_row.html``."""
     display = status_display(generation.status)
     attempt = retried_as(generation)
     failed_error = generation.error_message if generation.status == "failed" else ""
+    urls = setup.urls
     return {
         "generation": generation,
         "display": display,
@@ -109,9 +130,16 @@ def row_context(generation: Generation, *, urls: RowUrls, now: datetime) -> dict
         "cancel_requested": bool(
             generation.cancel_requested_at and generation.status == "processing"
         ),
+        "progress": generation.progress if generation.status == "processing" else None,
+        "provider": setup.providers.get(generation.provider, generation.provider),
+        "operation": setup.operations.get(generation.operation_type, generation.operation_type),
         "prompt_preview": preview(generation.prompt, PROMPT_PREVIEW_CHARS),
         "created": timestamp(generation.created_at),
-        "time_ago": time_ago(generation.created_at, now),
+        "time_ago": time_ago(generation.created_at, setup.now),
+        "finished": timestamp(generation.finished_at) if generation.finished_at else None,
+        "finished_ago": time_ago(generation.finished_at, setup.now),
+        # finished jobs only: a running job's would change from one read to the next
+        "duration": format_duration(duration(generation)),
         "detail_url": urls.detail(generation.pk),
         "owner": generation.owner,
         "retried_as": attempt,
@@ -121,3 +149,10 @@ def row_context(generation: Generation, *, urls: RowUrls, now: datetime) -> dict
         # resolved when clicked (the open-asset view): an asset URL costs a reverse() each
         "open_asset_url": None if generation.asset_id is None else urls.open_asset(generation.pk),
     }
+
+
+def duration(generation: Generation) -> timedelta | None:
+    """From start to finish; None before it finished (or when it never started)."""
+    if generation.started_at is None or generation.finished_at is None:
+        return None
+    return generation.finished_at - generation.started_at

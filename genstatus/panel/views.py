@@ -37,7 +37,7 @@ from genstatus.panel.pagination import (
     keyset_page,
     page_from_matches,
 )
-from genstatus.states import TABS, Status, statuses_of
+from genstatus.states import ACTIVE, RETRYABLE, TABS, Status, statuses_of
 
 ALL_STATUSES = frozenset(Status.values)
 
@@ -112,9 +112,11 @@ def read_filters(
         filterset = admin.get_panel_filterset(data, base)
         filterset.is_valid()
     active = {
-        name: str(data[name])
-        for name in filterset.filters
-        if data.get(name) not in (None, "") and name not in filterset.errors
+        name: str(value)
+        for name, value in data.items()
+        if value not in (None, "")
+        and (filter_name := _filter_of(filterset, name)) is not None
+        and filter_name not in filterset.errors
     }
     return PanelFilters(filterset, data, active)
 
@@ -141,6 +143,27 @@ def count_panel_tabs(request: HttpRequest, filters: PanelFilters) -> TabCounts:
         filtered=filters.filtered,
         searched=bool(filters.search),
     )
+
+
+def bulk_actions_for(status: str) -> list[tuple[str, str]]:
+    """The bulk actions that fit a tab: retry what failed or was cancelled, cancel what
+    is active, nothing on completed rows."""
+    statuses = statuses_of(status)
+    actions = []
+    if statuses & RETRYABLE:
+        actions.append(("retry", _("Retry selected generations")))
+    if statuses & ACTIVE:
+        actions.append(("cancel", _("Cancel selected generations")))
+    return actions
+
+
+def _filter_of(filterset: Any, parameter: str) -> str | None:
+    """The filter a query parameter belongs to: its own name, or a range filter's
+    (``created_on_after`` is ``created_on``'s); None for a parameter of no filter."""
+    if parameter in filterset.filters:
+        return parameter
+    base, _sep, _suffix = parameter.rpartition("_")
+    return base if base in filterset.filters else None
 
 
 class PanelView(AdminView):
@@ -171,6 +194,7 @@ class PanelView(AdminView):
             "search": filters.active.get("q", ""),
             "provider_choices": genstatus_settings.PROVIDER_CHOICES,
             "operation_choices": genstatus_settings.OPERATION_TYPES,
+            "bulk_actions": bulk_actions_for(filters.status),
             "status_value": filters.status,
             "current_url": request.get_full_path(),
         }

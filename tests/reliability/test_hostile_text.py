@@ -329,7 +329,7 @@ def test_panel_rows_details_and_live_rows(
         arg=len(hostile),
     )
     for generation in hostile:
-        detail = f'tr[data-gs-generation="{generation.pk}"] [data-gs-detail]'
+        detail = f'tr[data-gs-detail-for="{generation.pk}"] [data-gs-detail]'
         assert text_of(page, f"{detail} .gs-detail__prompt") == [html_text(generation.prompt)]
         error = text_of(page, f"{detail} p.gs-error")[0]
         assert error.startswith(html_text(generation.error_message))
