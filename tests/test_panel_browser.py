@@ -109,3 +109,82 @@ def test_panel_renders_every_state_and_expands_a_row(live_server, page, admin_us
     if os.environ.get("GENSTATUS_WRITE_SCREENSHOTS"):
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copy(path, DOCS_IMG / "panel.png")
+
+
+def open_panel(page, live_server, user, *, width=1440, height=900, query=""):
+    page.set_viewport_size({"width": width, "height": height})
+    login_browser(page, live_server.url, user)
+    page.goto(f"{live_server.url}/admin/genstatus/generation/panel/{query}")
+
+
+def test_on_a_phone_rows_are_cards_with_their_actions_in_view(live_server, page, admin_user):
+    build_rows(admin_user)
+    open_panel(page, live_server, admin_user, width=390, height=844)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    rows = page.locator("tr[data-gs-generation]")
+    assert rows.count() == 8
+    for index in range(rows.count()):
+        row = rows.nth(index)
+        row.scroll_into_view_if_needed()
+        for action in row.locator("[data-gs-action]").all():
+            box = action.bounding_box()
+            assert box is not None
+            assert box["x"] >= 0
+            assert box["x"] + box["width"] <= 390, action.inner_text()
+    assert page.js_errors == []
+
+
+def test_a_right_to_left_override_in_a_prompt_leaves_the_rest_of_the_row_in_order(
+    live_server, page, admin_user
+):
+    asset = Asset.objects.create(owner=admin_user, title="RLO", provider="sora")
+    evil = lifecycle.create_generation(
+        provider="sora",
+        operation_type="text_to_image",
+        prompt="abc\u202edef",
+        owner=admin_user,
+        asset=asset,
+    )
+    lifecycle.mark_failed(evil, "err\u202eor")
+    open_panel(page, live_server, admin_user)
+    row = page.locator(f'tr[data-gs-generation="{evil.pk}"]')
+    # the prompt and the error each sit in their own <bdi>: the override ends there
+    assert row.locator("bdi[data-gs-prompt]").inner_text() == "abc\u202edef"
+    assert row.locator("[data-gs-error] bdi").inner_text() == "err\u202eor"
+    # visually: the id stays left of the prompt, "Retry" left of "Open asset"
+    id_box = row.locator(".gs-id").bounding_box()
+    prompt_box = row.locator("bdi[data-gs-prompt]").bounding_box()
+    assert id_box["x"] + id_box["width"] <= prompt_box["x"] + 1
+    retry = row.locator('[data-gs-action="retry"]').bounding_box()
+    opener = row.locator('[data-gs-action="open"]').bounding_box()
+    assert retry["x"] < opener["x"]
+
+
+def test_a_running_row_shows_its_progress_and_select_all_ticks_every_row(
+    live_server, page, admin_user
+):
+    build_rows(admin_user)
+    open_panel(page, live_server, admin_user)
+    bar = page.get_by_role("progressbar")
+    assert bar.count() == 1
+    assert bar.get_attribute("aria-valuenow") == "40"
+    page.locator("[data-gs-select-all]").check()
+    boxes = page.locator("input.action-select")
+    assert boxes.count() == 8
+    assert all(boxes.nth(i).is_checked() for i in range(8))
+    boxes.first.uncheck()
+    assert page.locator("[data-gs-select-all]").evaluate("box => box.indeterminate")
+    assert page.js_errors == []
+
+
+def test_the_completed_tab_offers_no_bulk_action_and_the_failed_tab_only_retry(
+    live_server, page, admin_user
+):
+    build_rows(admin_user)
+    open_panel(page, live_server, admin_user, query="?status=completed")
+    assert page.locator('select[name="action"]').count() == 0
+    page.goto(f"{live_server.url}/admin/genstatus/generation/panel/?status=failed")
+    options = page.locator('select[name="action"] option').evaluate_all(
+        "options => options.map(option => option.value)"
+    )
+    assert options == ["", "retry"]
