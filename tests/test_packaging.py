@@ -27,4 +27,6 @@ def test_wheel_ships_templates_static_migrations_and_py_typed(tmp_path):
     assert "genstatus/migrations/0001_initial.py" in names
     assert any(n.startswith("genstatus/templates/genstatus/") for n in names)
     assert any(n.startswith("genstatus/static/genstatus/") for n in names)
+    for language in ("fr", "de", "es", "ja"):  # compiled catalogs (docs/i18n.md)
+        assert f"genstatus/locale/{language}/LC_MESSAGES/django.mo" in names
     assert not any(n.startswith(("tests/", "example_project/")) for n in names)
