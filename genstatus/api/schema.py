@@ -39,6 +39,10 @@ _DATE_TIME_OR_EMPTY = {
     "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}]
 }
 
+_DATE_OR_EMPTY = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]
+}
+
 
 def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     """The query parameters whose schema depends on the configuration, by (path end, name)."""
@@ -61,6 +65,8 @@ def _query_schemas() -> dict[tuple[str, str], dict[str, Any]]:
         },
         ("/generations/", "created_after"): _DATE_TIME_OR_EMPTY,
         ("/generations/", "created_before"): _DATE_TIME_OR_EMPTY,
+        ("/generations/", "created_on_after"): _DATE_OR_EMPTY,
+        ("/generations/", "created_on_before"): _DATE_OR_EMPTY,
         ("/generations/", "q"): {"type": "string", "maxLength": 200, "pattern": "^[^\\x00]*$"},
         ("/generations/", "asset"): (
             {"type": "string", "pattern": _INTEGER_IDS} if integer_keys else {"type": "string"}

@@ -17,9 +17,10 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import APIRootView
 from rest_framework.views import APIView
 
 from genstatus import ids, lifecycle
@@ -73,10 +74,22 @@ _ERRORS = {
 }
 
 
+class GenstatusRootView(APIRootView):
+    """The generation status API: generations (list, detail, retry, cancel), the badge
+    status of a list of assets, and the OpenAPI schema. Reading needs a signed-in user;
+    retry and cancel need the change_generation permission."""
+
+    permission_classes = [AllowAny]  # links only, public like the schema
+
+    def get_view_name(self) -> str:
+        return "Generation status API"
+
+
 class GenerationViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Generation]
 ):
-    """Generations the user may see: their own, or all with ``view_all_generations``."""
+    """Generations the user may see: their own, or everybody's with the
+    view_all_generations permission. Newest first, filtered like the Generations panel."""
 
     schema = AutoSchema()
     permission_classes = [IsAuthenticated]
@@ -174,6 +187,8 @@ class GenerationViewSet(
         url_name="retry",
     )
     def retry(self, request: Request, pk: Any = None) -> Response:
+        """POST to retry a failed or cancelled generation: a new pending attempt is created
+        and returned (201). Needs the change_generation permission."""
         attempt = lifecycle.retry(self.get_object(), actor=request.user)
         response = self._representation(attempt, status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
@@ -202,6 +217,9 @@ class GenerationViewSet(
         url_name="cancel",
     )
     def cancel(self, request: Request, pk: Any = None) -> Response:
+        """POST to cancel a pending, queued or processing generation: cancelled at once
+        (200), or a cancel request for a processing one (202). Needs the change_generation
+        permission."""
         generation = lifecycle.request_cancel(self.get_object(), actor=request.user)
         requested = generation.status == Status.PROCESSING
         return self._representation(
