@@ -4,6 +4,8 @@ Tier 1 (default): SQLite in memory + the in-memory channel layer.
 Tier 2: ``GENSTATUS_DB=postgres`` (PGHOST/PGPORT/PGUSER/PGDATABASE) and
 ``GENSTATUS_REDIS_URL=redis://127.0.0.1:6379/0`` run the same tests on PostgreSQL and
 Redis, plus the tests that need them (marked ``postgres`` / ``redis``).
+Tier 3: ``GENSTATUS_DB=mariadb`` (MYSQL_HOST/MYSQL_PORT/MYSQL_USER/MYSQL_PASSWORD/
+MYSQL_DATABASE) runs the id-parsing tests on MariaDB (``mysqlclient``).
 ``GENSTATUS_TEST_DB_SUFFIX`` keeps parallel runs on one server apart.
 """
 
@@ -72,6 +74,20 @@ if POSTGRES:
             "USER": os.environ.get("PGUSER", "postgres"),
             "NAME": os.environ.get("PGDATABASE", "test"),
             "TEST": {"NAME": f"test_genstatus{SUFFIX}"},
+        }
+    }
+elif os.environ.get("GENSTATUS_DB") == "mariadb":
+    # the id tier: the id-parsing tests on MariaDB (mysqlclient), see .ci/test-matrix
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.mysql",
+            "HOST": os.environ.get("MYSQL_HOST", "127.0.0.1"),
+            "PORT": os.environ.get("MYSQL_PORT", "3306"),
+            "USER": os.environ.get("MYSQL_USER", "root"),
+            "PASSWORD": os.environ.get("MYSQL_PASSWORD", ""),
+            "NAME": os.environ.get("MYSQL_DATABASE", "test"),
+            "OPTIONS": {"charset": "utf8mb4"},
+            "TEST": {"NAME": f"test_genstatus{SUFFIX}", "CHARSET": "utf8mb4"},
         }
     }
 else:
