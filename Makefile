@@ -17,14 +17,27 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-demo: venv  ## install, migrate, seed, serve the example project on http://127.0.0.1:8000
-	cd $(EXAMPLE) && ../$(VENV)/bin/python manage.py migrate --verbosity 0
-	cd $(EXAMPLE) && ../$(VENV)/bin/python manage.py seed_demo
+# The demo runs from its own venv with the runtime dependencies only (the package, the
+# Tasks backport, Django 5.2): no test or lint toolchain to install before seeing it.
+DEMO_VENV ?= .venv-demo
+PORT ?= 8000
+HOST ?= 127.0.0.1
+DEMO_PY := ../$(DEMO_VENV)/bin/python
+
+$(DEMO_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/pip install $(PIP_FLAGS) -e ".[tasks]" "$(DJANGO_52)"
+	touch $@
+
+demo: $(DEMO_VENV)/.installed  ## install, migrate, seed, serve the example on http://127.0.0.1:$(PORT)
+	@cd $(EXAMPLE) && $(DEMO_PY) -m gallery.ports $(HOST) $(PORT)
+	cd $(EXAMPLE) && $(DEMO_PY) manage.py migrate --verbosity 0
+	cd $(EXAMPLE) && $(DEMO_PY) manage.py seed_demo
 	@echo ""
-	@echo "  Gallery:  http://127.0.0.1:8000/        Admin panel: http://127.0.0.1:8000/admin/"
-	@echo "  Log in as demo / demo  (a second user: alice / alice)"
+	@echo "  Gallery:  http://$(HOST):$(PORT)/        Admin panel: http://$(HOST):$(PORT)/admin/"
+	@echo "  Log in as demo / demo (staff: every job), or alice / alice (her own)"
 	@echo ""
-	cd $(EXAMPLE) && ../$(VENV)/bin/python manage.py runserver 127.0.0.1:8000
+	cd $(EXAMPLE) && $(DEMO_PY) manage.py rundemo $(HOST):$(PORT)
 
 test:  ## lint, then the suite on both legs (3.11 + Django 5.2, 3.13 + Django 6) and both tiers
 	.ci/test-matrix
@@ -44,4 +57,4 @@ bench: venv  ## every benchmark; rewrites docs/benchmarks.md (BASELINE=<git ref>
 	$(VENV)/bin/python bench/run_all.py $(if $(BASELINE),--baseline $(BASELINE))
 
 clean:
-	rm -rf $(VENV) .venv-dj6 $(EXAMPLE)/demo.sqlite3 dist build
+	rm -rf $(VENV) .venv-dj6 $(DEMO_VENV) $(EXAMPLE)/demo.sqlite3 dist build

@@ -26,7 +26,8 @@ def test_seed_creates_every_state_and_is_idempotent():
 def test_gallery_needs_login(client):
     response = client.get(reverse("gallery:index"))
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    # the gallery's own login page, open to non-staff users (the admin's is staff-only)
+    assert response["Location"] == f"{reverse('gallery:login')}?next=/"
 
 
 def test_gallery_lists_only_the_users_assets(client, user, other_user):

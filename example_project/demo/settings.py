@@ -105,7 +105,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "gallery:login"  # the admin keeps its own login page for staff
 LOGIN_REDIRECT_URL = "gallery:index"
 
 # Overridable from the environment only so the checks can be demonstrated.

@@ -1,12 +1,12 @@
 """Demo-only view: start a simulated generation job from the gallery toolbar."""
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from gallery.providers import start_demo_job
+from gallery.views import login_required
 
 
 @login_required

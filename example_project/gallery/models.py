@@ -4,6 +4,20 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+CARD_TITLE_LENGTH = 48
+
+
+def cut_on_word(text: str, limit: int = CARD_TITLE_LENGTH) -> str:
+    """``text`` in at most ``limit`` characters, cut after a whole word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]  # room for the ellipsis
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word boundary not too far back; else cut the long word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
 
 class Asset(models.Model):
     class Kind(models.TextChoices):
@@ -28,6 +42,11 @@ class Asset(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:asset", args=[self.pk])
+
+    @property
+    def card_title(self) -> str:
+        """The title as a card shows it: cut on a word, with an ellipsis."""
+        return cut_on_word(self.title)
 
     @property
     def hue(self) -> int:

@@ -18,8 +18,10 @@ from django.db import connection, transaction
 
 from gallery.models import Asset
 from genstatus import lifecycle, providers
+from genstatus.exceptions import InvalidTransition
 from genstatus.models import Generation
-from genstatus.providers import Provider, ProviderError, Report
+from genstatus.providers import CancelRequested, Provider, ProviderError, Report
+from genstatus.states import ACTIVE, Status
 
 try:
     from django.tasks.backends.immediate import ImmediateBackend
@@ -63,7 +65,8 @@ class DemoProvider(Provider):
         if outcome is None:
             outcome = random.choice(FAILURES)[0] if random.random() < FAILURE_RATE else "complete"
         fail_at = steps // 2 + 1 if outcome != "complete" else None
-        for step in range(1, steps + 1):
+        done = (generation.progress or 0) * steps // 100  # a resumed job goes on from there
+        for step in range(done + 1, steps + 1):
             time.sleep(step_seconds)  # the "provider" is rendering
             if step == fail_at:
                 message = dict(FAILURES).get(outcome, f"Demo failure {outcome}.")
@@ -106,7 +109,7 @@ def start_demo_job(owner: Any, *, provider: str | None = None, **demo: Any) -> G
     prompt = random.choice(PROMPTS)
     kind = Asset.Kind.VIDEO if provider == "sora" else Asset.Kind.IMAGE
     with transaction.atomic():
-        asset = Asset.objects.create(owner=owner, title=prompt[:48], kind=kind, provider=provider)
+        asset = Asset.objects.create(owner=owner, title=prompt, kind=kind, provider=provider)
         generation = lifecycle.create_generation(
             provider=provider,
             operation_type="text_to_video" if kind == Asset.Kind.VIDEO else "text_to_image",
@@ -117,3 +120,48 @@ def start_demo_job(owner: Any, *, provider: str | None = None, **demo: Any) -> G
         )
         providers.submit_on_commit(generation)
     return generation
+
+
+def resume_demo_jobs() -> list[int]:
+    """Run the active demo jobs found in the database to an end: those ``seed_demo`` made
+    and those a stopped server left. Pending ones are submitted, queued ones enqueued,
+    processing ones go on from their progress in a thread. Called by ``manage.py rundemo``
+    when the server starts (the threads live in the server's process)."""
+    resumed = []
+    for generation in Generation.objects.filter(status__in=ACTIVE).order_by("created_at", "id"):
+        if not isinstance(providers.get_provider(generation.provider), DemoProvider):
+            continue
+        if generation.status == Status.PENDING:
+            providers.submit(generation)
+        elif generation.status == Status.QUEUED:
+            from genstatus import tasks
+
+            tasks.enqueue_run(generation)
+        else:
+            threading.Thread(target=_go_on, args=[generation.pk], daemon=True).start()
+        resumed.append(generation.pk)
+    return resumed
+
+
+def _go_on(pk: int) -> None:
+    """The thread of a resumed processing job."""
+    try:
+        finish_processing(pk)
+    finally:
+        connection.close()
+
+
+def finish_processing(pk: int) -> None:
+    """Finish a processing demo job whose worker thread is gone (a restarted server)."""
+    try:
+        generation = Generation.objects.get(pk=pk)
+        try:
+            DemoProvider().run(generation, Report(generation))
+        except CancelRequested:
+            lifecycle.mark_cancelled(generation, message="Stopped on request.")
+        except ProviderError as exc:
+            lifecycle.mark_failed(generation, exc.message, code=exc.code)
+        else:
+            lifecycle.mark_completed(generation)
+    except (InvalidTransition, providers.GenerationGone, Generation.DoesNotExist):
+        pass  # cancelled, reaped or deleted meanwhile: nothing left to do

@@ -1,6 +1,8 @@
 """The gallery: the page genstatus decorates with badges."""
 
-from django.contrib.auth.decorators import login_required
+from typing import Any
+
+from django.contrib.auth.decorators import login_required as django_login_required
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -11,7 +13,7 @@ from genstatus.mapping import (
     assets_with_failed_generations,
     assets_with_status,
 )
-from genstatus.models import Generation
+from genstatus.models import Generation, visibility
 
 FILTERS = {
     "all": "All",
@@ -20,6 +22,16 @@ FILTERS = {
     "completed": "Completed",
 }
 PAGE_SIZE = 48
+# every gallery page sends a visitor to the gallery's login page, open to any user
+login_required = django_login_required(login_url="gallery:login")
+
+
+def visible_assets(user: Any) -> QuerySet[Asset]:
+    """The assets a user's gallery shows: their own; everybody's for a user who may see
+    every generation (genstatus's visibility rule: a superuser, view_all_generations)."""
+    if visibility(user).everybody:
+        return Asset.objects.all()
+    return Asset.objects.filter(owner=user)
 
 
 def filter_assets(
@@ -41,7 +53,7 @@ def gallery(request: HttpRequest) -> HttpResponse:
     current = request.GET.get("filter", "all")
     if current not in FILTERS:
         current = "all"
-    assets = Asset.objects.filter(owner=request.user)
+    assets = visible_assets(request.user)
     if current != "all":  # only a status filter reads generations (and so checks who sees)
         assets = filter_assets(assets, current, Generation.objects.visible_to(request.user))
     try:
@@ -63,8 +75,8 @@ def gallery(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def asset_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    asset = get_object_or_404(Asset.objects.filter(owner=request.user), pk=pk)
-    # the asset is the user's, but a generation on it may be someone else's: only the
+    asset = get_object_or_404(visible_assets(request.user), pk=pk)
+    # the asset is one the user may see, but a generation on it may be someone else's: the
     # generations the user may see are listed (genstatus's one visibility rule)
     generations = (
         Generation.objects.visible_to(request.user)
