@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -85,7 +85,15 @@ class OperationFilter(admin.SimpleListFilter):
         return queryset.filter(operation_type=self.value()) if self.value() else queryset
 
 
-class GenerationEventInline(admin.TabularInline[GenerationEvent, Generation]):
+if TYPE_CHECKING:  # django-stubs makes these generic; Django's classes take no [...]
+    _EventInline = admin.TabularInline[GenerationEvent, Generation]
+    _ModelAdmin = admin.ModelAdmin[Generation]
+else:
+    _EventInline = admin.TabularInline
+    _ModelAdmin = admin.ModelAdmin
+
+
+class GenerationEventInline(_EventInline):
     model = GenerationEvent
     fields = ("created_at", "kind", "from_status", "to_status", "actor", "message")
     readonly_fields = fields
@@ -101,7 +109,7 @@ class GenerationEventInline(admin.TabularInline[GenerationEvent, Generation]):
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin[Generation]):
+class GenerationAdmin(_ModelAdmin):
     list_display = (
         "id",
         "status_badge",
