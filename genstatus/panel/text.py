@@ -29,16 +29,16 @@ def time_ago(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return ""
     seconds = int(((now or timezone.now()) - value).total_seconds())
-    just_now, ago = _("just now"), _("%(amount)d%(unit)s ago")
-    if seconds < 45:
-        return just_now
-    for size, unit in ((86_400, "d"), (3_600, "h"), (60, "m")):
-        if seconds >= size:
-            amount = max(1, round(seconds / size)) if unit == "m" else seconds // size
-            if unit == "d" and amount > 30:
-                return value.date().isoformat()
-            return ago % {"amount": amount, "unit": unit}
-    return just_now  # pragma: no cover - seconds < 60 handled above
+    if seconds < 60:
+        return _("just now")
+    if seconds >= 86_400:
+        days = seconds // 86_400
+        if days > 30:
+            return value.date().isoformat()
+        return _("%(amount)dd ago") % {"amount": days}
+    if seconds >= 3_600:
+        return _("%(amount)dh ago") % {"amount": seconds // 3_600}
+    return _("%(amount)dm ago") % {"amount": max(1, round(seconds / 60))}
 
 
 def format_duration(value: timedelta | None) -> str:
