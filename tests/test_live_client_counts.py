@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import pytest
@@ -146,7 +147,10 @@ def test_live_only_once_the_open_socket_has_had_its_snapshot(
     login_browser(page, live_server.url, admin_user)
     page.goto(f"{live_server.url}{PANEL}")
     page.wait_for_function("() => window.document.readyState === 'complete'")
-    page.wait_for_timeout(500)
+    deadline = time.monotonic() + 10  # wait for the socket, not a fixed time
+    while not sockets and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    page.wait_for_timeout(300)  # and no second one meanwhile
     assert len(sockets) == 1
     indicator = page.locator("[data-gs-live-indicator]")
     assert page.evaluate("document.documentElement.dataset.gsLive") != "open"

@@ -21,10 +21,30 @@ from genstatus.routing import websocket_urlpatterns
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class Communicator(WebsocketCommunicator):
+    """channels' communicator with its 1 s default timeouts raised to 10 s: they are waits
+    for a frame that comes, and a loaded machine can take over a second to answer."""
+
+    async def connect(self, timeout: float = 10) -> Any:
+        return await super().connect(timeout)
+
+    async def receive_from(self, timeout: float = 10) -> Any:
+        return await super().receive_from(timeout)
+
+    async def receive_json_from(self, timeout: float = 10) -> Any:
+        return await super().receive_json_from(timeout)
+
+    async def receive_output(self, timeout: float = 10) -> Any:
+        return await super().receive_output(timeout)
+
+    async def disconnect(self, code: int = 1000, timeout: float = 10) -> None:
+        await super().disconnect(code, timeout)
+
+
 def make_communicator(user: Any, path: str = "/ws/genstatus/") -> WebsocketCommunicator:
     from channels.routing import URLRouter
 
-    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), path)
+    communicator = Communicator(URLRouter(websocket_urlpatterns), path)
     communicator.scope["user"] = user
     return communicator
 
@@ -39,7 +59,7 @@ async def connect(user: Any) -> WebsocketCommunicator:
     return communicator
 
 
-async def next_of(communicator: WebsocketCommunicator, kind: str, timeout: float = 3) -> Any:
+async def next_of(communicator: WebsocketCommunicator, kind: str, timeout: float = 10) -> Any:
     """The next frame of type ``kind`` (frames of other types are skipped)."""
     deadline = time.monotonic() + timeout
     while True:

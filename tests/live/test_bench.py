@@ -24,8 +24,8 @@ SMALL_RUN = [
     "1",
     "--lossy-resync",
     "1",
-    "--settle",
-    "10",
+    "--settle",  # a deadline to converge by (it stops once converged): generous
+    "60",
 ]
 pytestmark = [pytest.mark.live, pytest.mark.redis, pytest.mark.postgres]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from django.test import override_settings
 
 from gallery.models import Asset
 from genstatus import lifecycle
-from genstatus.consumers import CLOSE_UNAUTHENTICATED
+from genstatus.consumers import CLOSE_UNAUTHENTICATED, GenerationStatusConsumer
 from tests.live.conftest import connect, make_communicator, next_of
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -420,11 +421,30 @@ async def revoke_wait_then_change(
 
 @override_settings(GENSTATUS_LIVE_USER_RECHECK=0.2)
 async def test_a_revoked_view_all_permission_applies_without_any_resync(
-    user: Any, other_user: Any, asset: Asset, make_generation: Any
+    user: Any, other_user: Any, asset: Asset, make_generation: Any, monkeypatch: Any
 ) -> None:
     """A page that never resyncs (nothing active in view) still loses the standing: the
-    server reads the user again on a timer."""
-    communicator = await revoke_wait_then_change(other_user, asset, make_generation, 0.6)
+    server reads the user again on a timer. The test waits for those reads, not a time."""
+    reads: list[None] = []
+    original = GenerationStatusConsumer._refresh_user
+
+    async def counted(self: Any) -> bool:
+        try:
+            return await original(self)
+        finally:
+            reads.append(None)
+
+    monkeypatch.setattr(GenerationStatusConsumer, "_refresh_user", counted)
+    communicator, theirs, permission = await watching_theirs_with_view_all(
+        other_user, asset, make_generation
+    )
+    await sync_to_async(other_user.user_permissions.remove)(permission)
+    before = len(reads)
+    deadline = time.monotonic() + 10
+    while len(reads) < before + 2:  # the second read began after the revocation
+        assert time.monotonic() < deadline, "the user was not read again within 10 s"
+        await asyncio.sleep(0.02)
+    await sync_to_async(lifecycle.mark_queued)(theirs)
     assert await communicator.receive_nothing(timeout=0.5)
     await communicator.disconnect()
 
@@ -435,7 +455,7 @@ async def test_a_deactivated_user_is_closed_without_any_resync_or_update(user: A
     await subscribe(communicator, assets=[])
     user.is_active = False
     await sync_to_async(user.save)()
-    output = await communicator.receive_output(timeout=2)
+    output = await communicator.receive_output(timeout=10)  # a wait, not a time limit
     assert output == {"type": "websocket.close", "code": CLOSE_UNAUTHENTICATED}
 
 

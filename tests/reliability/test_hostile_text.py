@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -373,5 +374,7 @@ def test_the_hook_sees_a_payload_that_runs(page: Any) -> None:
     found = watch(page)
     page.set_content(f"<div>{''.join(HOSTILE)}</div>")
     page.wait_for_function("window.__xss === 1")
-    page.wait_for_timeout(200)
+    deadline = time.monotonic() + 10  # wait for the dialog, not a fixed time
+    while not found.dialogs and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
     assert found.dialogs  # alert(1) of the unescaped <img onerror>
