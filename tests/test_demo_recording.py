@@ -1,5 +1,6 @@
-"""The demo, end to end, as `make demo` serves it: ``manage.py runserver`` (daphne) on
-SQLite and the in-memory channel layer, the printed demo login, the "Start demo job"
+"""The demo, end to end, as `make demo` serves it: ``manage.py rundemo`` (daphne's
+runserver that also runs the seeded active jobs) on SQLite and the in-memory channel
+layer, the gallery's login page with the printed demo login, the "Start demo job"
 button, and a badge that goes queued → processing → completed without a reload.
 
 It also records the screenshots of docs/img/demo-*.png: run it with
@@ -56,7 +57,7 @@ def demo_server(tmp_path):
         subprocess.run([*manage, *command], env=env, cwd=EXAMPLE, check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen(
-        [*manage, "runserver", f"127.0.0.1:{port}", "--noreload"],
+        [*manage, "rundemo", f"127.0.0.1:{port}", "--noreload"],
         env=env,
         cwd=EXAMPLE,
         stdout=subprocess.DEVNULL,
@@ -94,11 +95,11 @@ def test_a_demo_job_runs_live_from_the_button(demo_server, shots):
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
 
-        # the login `make demo` prints
+        # the login `make demo` prints, on the gallery's login page
         page.goto(f"{demo_server}/")
         page.fill("#id_username", "demo")
         page.fill("#id_password", "demo")
-        page.click("input[type=submit]")
+        page.click(".login__submit")
         page.wait_for_selector("[data-testid=gallery]")
         page.wait_for_function("document.documentElement.dataset.gsLive === 'open'")
         page.screenshot(path=shots("gallery-before"))

@@ -10,6 +10,7 @@ services a multi-process deployment needs:
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +63,7 @@ TEMPLATES = [
     },
 ]
 
+DATABASES: dict[str, dict[str, Any]]
 if os.environ.get("GENSTATUS_DB") == "postgres":
     DATABASES = {
         "default": {

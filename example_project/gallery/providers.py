@@ -26,7 +26,10 @@ from genstatus.states import ACTIVE, Status
 try:
     from django.tasks.backends.immediate import ImmediateBackend
 except ImportError:  # Django 5.2: the django-tasks backport
-    from django_tasks.backends.immediate import ImmediateBackend  # type: ignore[no-redef]
+    # the backport's class under the same name (its stubs differ: no shared base type)
+    from django_tasks.backends.immediate import (  # type: ignore[no-redef,assignment,unused-ignore]
+        ImmediateBackend,
+    )
 
 # Real-looking provider failures: (code, message)
 FAILURES = [
@@ -87,7 +90,7 @@ class ThreadedBackend(ImmediateBackend):
     when the process stops.
     """
 
-    def enqueue(self, task: Any, args: Any, kwargs: Any) -> None:
+    def enqueue(self, task: Any, args: Any, kwargs: Any) -> None:  # type: ignore[override]  # demo: no result kept
         """Start the task in a thread; the result is not kept (returns None)."""
         self.validate_task(task)
         low, high = self.options.get("QUEUE_WAIT", (1.0, 3.0))

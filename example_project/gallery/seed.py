@@ -75,14 +75,11 @@ class Timeline:
             return self.retried or self.last
         if event.kind == GenerationEvent.Kind.CANCEL_REQUESTED:
             return self.queued or self.created
-        return (
-            {
-                Status.QUEUED: self.queued,
-                Status.PROCESSING: self.started,
-            }.get(event.to_status)
-            or self.finished
-            or self.last
-        )
+        by_status: dict[str, datetime | None] = {
+            Status.QUEUED: self.queued,
+            Status.PROCESSING: self.started,
+        }
+        return by_status.get(event.to_status) or self.finished or self.last
 
     @property
     def last(self) -> datetime:

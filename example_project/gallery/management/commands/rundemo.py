@@ -14,7 +14,7 @@ from gallery.ports import busy_message, port_in_use
 from gallery.providers import resume_demo_jobs
 
 
-class Command(RunserverCommand):
+class Command(RunserverCommand):  # type: ignore[misc]  # daphne ships no type hints
     help = (
         "Serve the demo (HTTP and WebSockets, daphne) and run the demo jobs left active in "
         "the database; fails at once when the port is taken."
