@@ -5,7 +5,8 @@
 #   index on the bare column is never used for icontains. Needs the pg_trgm extension,
 #   created here if missing (trusted since PostgreSQL 13: the database owner may create it).
 #   Nothing happens on SQLite, where search stays a correct scan.
-# - gs_gen_active_newest / gs_gen_failed_newest (every backend): partial indexes on
+# - gs_gen_active_newest / gs_gen_failed_newest (every backend with partial indexes: not
+#   MariaDB or MySQL): partial indexes on
 #   (created_at DESC, id DESC) for the small Active and Failed sets, so their tabs list
 #   newest first without a sort and count exactly with an index-only scan.
 #
@@ -30,7 +31,9 @@ PARTIAL = [
 def create_indexes(apps, schema_editor):
     connection = schema_editor.connection
     quote = schema_editor.quote_name
-    for name, condition in PARTIAL:
+    # MariaDB and MySQL have no partial indexes: their tabs use gs_gen_status_newest
+    partial = PARTIAL if connection.features.supports_partial_indexes else []
+    for name, condition in partial:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {quote(name)} ON {quote(TABLE)} "
             f"({quote('created_at')} DESC, {quote('id')} DESC) WHERE {condition}"
@@ -45,7 +48,8 @@ def create_indexes(apps, schema_editor):
 
 def drop_indexes(apps, schema_editor):
     quote = schema_editor.quote_name
-    names = [name for name, _condition in PARTIAL]
+    features = schema_editor.connection.features
+    names = [name for name, _condition in PARTIAL] if features.supports_partial_indexes else []
     if schema_editor.connection.vendor == "postgresql":
         names.append("gs_gen_prompt_trgm")
     for name in names:
@@ -55,4 +59,8 @@ def drop_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [("genstatus", "0001_initial")]
 
-    operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]
+    # atomic=False: on a database that cannot roll DDL back (MariaDB, MySQL) Django refuses
+    # DDL inside a transaction; elsewhere the migration's own transaction still holds it
+    operations = [
+        migrations.RunPython(create_indexes, drop_indexes, atomic=False, elidable=False)
+    ]
