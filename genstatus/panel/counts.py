@@ -64,15 +64,21 @@ def planner_estimate(queryset: QuerySet[Any]) -> int | None:
     return _explain_rows(connection, *queryset.values("pk").query.sql_with_params())
 
 
-def _explain_rows(connection: Any, sql: str, params: Any) -> int:
-    """The planner's row estimate for ``sql``, before any ``LIMIT``: for
-    ``... LIMIT n`` the estimate of the limited node's input, i.e. of every match."""
+def _plan(connection: Any, sql: str, params: Any) -> dict[str, Any]:
+    """The top node of PostgreSQL's plan for ``sql`` (``EXPLAIN``, no execution)."""
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
+    if isinstance(plan, str):  # psycopg 2 / some adapters give the JSON as text
         plan = json.loads(plan)
-    node = plan[0]["Plan"]
+    top: dict[str, Any] = plan[0]["Plan"]
+    return top
+
+
+def _explain_rows(connection: Any, sql: str, params: Any) -> int:
+    """The planner's row estimate for ``sql``, before any ``LIMIT``: for
+    ``... LIMIT n`` the estimate of the limited node's input, i.e. of every match."""
+    node = _plan(connection, sql, params)
     if node.get("Node Type") == "Limit":
         # its input, not an InitPlan (a scalar subquery in the filter) listed before it
         for child in node.get("Plans", []):
@@ -93,13 +99,7 @@ def planner_estimates(querysets: list[QuerySet[Any]]) -> list[int | None]:
     if len(querysets) > 1:
         first, *others = [queryset.order_by().values("pk") for queryset in querysets]
         union = first.union(*others, all=True).order_by()  # no Meta.ordering on the union
-        sql, params = union.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        top = plan[0]["Plan"]
+        top = _plan(connection, *union.query.sql_with_params())
         children = top.get("Plans", [])
         if top.get("Node Type") == "Append" and len(children) == len(querysets):
             return [int(child["Plan Rows"]) for child in children]

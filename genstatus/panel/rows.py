@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from genstatus.badges import icon_svg
 from genstatus.models import Generation
 from genstatus.panel.actions import can_cancel, can_retry
-from genstatus.panel.text import format_duration, preview, time_ago, timestamp
+from genstatus.panel.text import Texts, format_duration, preview, time_ago, timestamp
 from genstatus.states import status_display
 
 PROMPT_PREVIEW_CHARS = 80
@@ -86,6 +86,7 @@ class RowSetup:
     now: datetime
     providers: Mapping[str, str] = field(default_factory=dict)
     operations: Mapping[str, str] = field(default_factory=dict)
+    texts: Texts = field(default_factory=Texts.active)
 
 
 def retried_as(generation: Generation) -> Generation | None:
@@ -133,11 +134,12 @@ def row_context(generation: Generation, *, setup: RowSetup) -> dict[str, Any]:
         "progress": generation.progress if generation.status == "processing" else None,
         "provider": setup.providers.get(generation.provider, generation.provider),
         "operation": setup.operations.get(generation.operation_type, generation.operation_type),
-        "prompt_preview": preview(generation.prompt, PROMPT_PREVIEW_CHARS),
+        "id": str(generation.pk),
+        "prompt_preview": preview(generation.prompt, PROMPT_PREVIEW_CHARS, setup.texts),
         "created": timestamp(generation.created_at),
-        "time_ago": time_ago(generation.created_at, setup.now),
+        "time_ago": time_ago(generation.created_at, setup.now, setup.texts),
         "finished": timestamp(generation.finished_at) if generation.finished_at else None,
-        "finished_ago": time_ago(generation.finished_at, setup.now),
+        "finished_ago": time_ago(generation.finished_at, setup.now, setup.texts),
         # finished jobs only: a running job's would change from one read to the next
         "duration": format_duration(duration(generation)),
         "detail_url": urls.detail(generation.pk),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
@@ -24,21 +25,46 @@ def timestamp(value: datetime) -> dict[str, str]:
     return {"iso": iso, "text": f"{text} UTC"}
 
 
-def time_ago(value: datetime | None, now: datetime | None = None) -> str:
+@dataclass(frozen=True)
+class Texts:
+    """The translated texts of times and previews, looked up once per page (``active()``)
+    rather than once per row: every ``gettext`` goes through the active translation."""
+
+    just_now: str
+    minutes: str
+    hours: str
+    days: str
+    truncation: str
+
+    @classmethod
+    def active(cls) -> Texts:
+        return cls(
+            just_now=_("just now"),
+            minutes=_("%(amount)dm ago"),
+            hours=_("%(amount)dh ago"),
+            days=_("%(amount)dd ago"),
+            truncation=pgettext("String to return when truncating text", "%(truncated_text)s…"),
+        )
+
+
+def time_ago(
+    value: datetime | None, now: datetime | None = None, texts: Texts | None = None
+) -> str:
     """ "just now", "5m ago", "2h ago", "3d ago", then the date."""
     if value is None:
         return ""
+    texts = texts or Texts.active()
     seconds = int(((now or timezone.now()) - value).total_seconds())
     if seconds < 60:
-        return _("just now")
+        return texts.just_now
     if seconds >= 86_400:
         days = seconds // 86_400
         if days > 30:
             return value.date().isoformat()
-        return _("%(amount)dd ago") % {"amount": days}
+        return texts.days % {"amount": days}
     if seconds >= 3_600:
-        return _("%(amount)dh ago") % {"amount": seconds // 3_600}
-    return _("%(amount)dm ago") % {"amount": max(1, round(seconds / 60))}
+        return texts.hours % {"amount": seconds // 3_600}
+    return texts.minutes % {"amount": max(1, round(seconds / 60))}
 
 
 def format_duration(value: timedelta | None) -> str:
@@ -54,7 +80,7 @@ def format_duration(value: timedelta | None) -> str:
     return f"{value.total_seconds():.1f}s"
 
 
-def preview(text: str, length: int) -> str:
+def preview(text: str, length: int, texts: Texts | None = None) -> str:
     """``Truncator(text).chars(length)``, without its per-character loop for ASCII text.
 
     ASCII text has no combining characters and is already NFC, so the cut is a slice.
@@ -62,6 +88,6 @@ def preview(text: str, length: int) -> str:
     if text.isascii():
         if len(text) <= length:
             return text
-        tail = pgettext("String to return when truncating text", "%(truncated_text)s…")
+        tail = (texts or Texts.active()).truncation
         return add_truncation_text(text[: calculate_truncate_chars_length(length, tail)], tail)
     return Truncator(text).chars(length)
