@@ -172,3 +172,28 @@ def test_the_stand_in_panel_fixture_still_reaches_live(
 ) -> None:
     open_panel(page, live_server.url, admin_user)
     assert page.locator("[data-gs-live-indicator]").inner_text() == "Live"
+
+
+def test_a_rows_progress_bar_moves_with_the_job(
+    live_server: Any, page: Any, admin_user: Any, published: list[dict[str, Any]]
+) -> None:
+    running = lifecycle.create_generation(
+        provider="sora", operation_type="text_to_video", prompt="a fjord", owner=admin_user
+    )
+    lifecycle.mark_processing(running)
+    lifecycle.report_progress(running, 10)
+    stand_in = open_panel(page, live_server.url, admin_user)
+    bar = page.locator(f'tr[data-gs-generation="{running.pk}"] [role="progressbar"]')
+    assert bar.get_attribute("aria-valuenow") == "10"
+    for progress in (47, 80):
+        published.clear()
+        lifecycle.report_progress(running, progress)
+        stand_in.push(published)
+        page.wait_for_function(
+            "([pk, value]) => document.querySelector("
+            "`tr[data-gs-generation='${pk}'] [role=progressbar]`)"
+            "?.getAttribute('aria-valuenow') === value",
+            arg=[str(running.pk), str(progress)],
+            timeout=10_000,
+        )
+        assert f"{progress}%" in page.locator(f'tr[data-gs-generation="{running.pk}"]').inner_text()

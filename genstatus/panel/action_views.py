@@ -184,6 +184,7 @@ def bulk_confirm_response(
         **admin.admin_site.each_context(request),
         "opts": admin.opts,
         "title": _("Are you sure?"),
+        "is_nav_sidebar_enabled": False,  # as on the panel, which it comes from
         "action": action,
         "action_label": _("Retry") if action == "retry" else _("Cancel"),
         "generations": [
