@@ -34,15 +34,28 @@ pytestmark = [pytest.mark.live, pytest.mark.redis, pytest.mark.postgres]
 def test_small_benchmark_run_loses_no_final_state() -> None:
     suffix = os.environ.get("GENSTATUS_TEST_DB_SUFFIX", "")
     env = {**os.environ, "GENSTATUS_BENCH_DB": f"test_genstatus_bench_live{suffix}"}
-    result = subprocess.run(
-        [sys.executable, "bench/bench_live.py", *SMALL_RUN],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        # a guard against a hang, not a speed test: a loaded CI machine may be slow
-        timeout=900,
-    )
+    try:
+        result = subprocess.run(
+            [sys.executable, "bench/bench_live.py", *SMALL_RUN],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            # a guard against a hang, not a speed test: a loaded CI machine may be slow
+            timeout=900,
+        )
+    finally:  # each run its own database (the suffix): leave none behind
+        import psycopg
+
+        with psycopg.connect(
+            host=os.environ.get("PGHOST", "127.0.0.1"),
+            user=os.environ.get("PGUSER", "postgres"),
+            dbname="postgres",
+            autocommit=True,
+        ) as connection:
+            connection.execute(
+                f'DROP DATABASE IF EXISTS "{env["GENSTATUS_BENCH_DB"]}" WITH (FORCE)'
+            )
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| 10 ")]
     assert len(rows) == 2  # the normal run and the lossy run
