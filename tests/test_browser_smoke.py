@@ -10,6 +10,9 @@ def test_example_gallery_renders_in_chromium(live_server, page, django_user_mode
     call_command("seed_demo", verbosity=0)
     login_browser(page, live_server.url, django_user_model.objects.get(username="demo"))
     page.goto(f"{live_server.url}/")
-    assert page.locator(".card").count() == 24
+    from gallery.models import Asset
+
+    # demo may see every generation (a superuser): its gallery shows every asset
+    assert page.locator(".card").count() == Asset.objects.count() > 24
     assert page.js_errors == []
     page.screenshot(path=str(tmp_path / "gallery.png"))

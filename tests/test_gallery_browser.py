@@ -13,6 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from gallery.models import Asset
+from gallery.seed import FAILURES
 from genstatus import lifecycle
 from genstatus.states import Status
 from tests.conftest import login_browser
@@ -102,10 +103,3 @@ def test_gallery_badges_in_chromium(live_server, browser, demo_gallery, tmp_path
     assert page.locator(".gs-badge--failed").first.is_visible()
     page.screenshot(path=str(screenshot_path(tmp_path, "gallery-dark.png")))
     context.close()
-
-
-FAILURES = [
-    ("content_policy", "Prompt rejected by the provider's content policy (code 4012)."),
-    ("timeout", "Provider did not return a result within 600 s."),
-    ("quota", "Monthly generation quota exceeded for this API key."),
-]
