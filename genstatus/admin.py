@@ -114,10 +114,9 @@ class GenerationAdmin(_ModelAdmin):
         "id",
         "status_badge",
         "prompt_preview",
-        "provider",
-        "operation_type",
+        "kind",
         "owner",
-        "asset",
+        "asset_ref",
         "retry_count",
         "created_at",
     )
@@ -209,6 +208,24 @@ class GenerationAdmin(_ModelAdmin):
             preview(obj.prompt, PROMPT_PREVIEW_CHARS) or "—",
         )
 
+    @admin.display(description=_("provider · operation"), ordering="provider")
+    def kind(self, obj: Generation) -> str:
+        """Provider and operation by their configured labels, as the panel shows them."""
+        providers = dict(genstatus_settings.PROVIDER_CHOICES)
+        operations = dict(genstatus_settings.OPERATION_TYPES)
+        return format_html(
+            "<bdi>{}</bdi> · <bdi>{}</bdi>",
+            providers.get(obj.provider, obj.provider),
+            operations.get(obj.operation_type, obj.operation_type),
+        )
+
+    @admin.display(description=_("asset"), ordering="asset")
+    def asset_ref(self, obj: Generation) -> str:
+        """The asset as a short reference (its name on hover): a column, not a paragraph."""
+        if obj.asset_id is None:
+            return "—"
+        return format_html('<bdi title="{}">#{}</bdi>', str(obj.asset), obj.asset_id)
+
     @admin.action(description=_("Retry selected generations"), permissions=["change"])
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Generation]) -> HttpResponse:
         return bulk_confirm_response(
@@ -236,6 +253,14 @@ class GenerationAdmin(_ModelAdmin):
         post.setlist(ACTION_CHECKBOX_NAME, [str(pk) for pk in ids])
         request.POST = post  # type: ignore[assignment]  # a QueryDict, as Django's own
         return super().response_action(request, queryset, *args, **kwargs)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The classic list, without the nav sidebar (as the panel): its nine columns need
+        the width."""
+        context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, context)
 
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None

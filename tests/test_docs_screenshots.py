@@ -72,6 +72,15 @@ def test_the_panel_tabs_an_expanded_row_and_a_confirmation(
     assert "rgb(186, 33, 33)" not in submit.evaluate("e => getComputedStyle(e).backgroundColor")
     shoot(page, tmp_path, "panel-confirm")
 
+    # the classic changelist at 1440 px: every column in view, the prompt readable
+    page.goto(f"{live_server.url}/admin/genstatus/generation/")
+    last = page.locator("#result_list thead th").last.bounding_box()
+    results = page.locator("#changelist .results").bounding_box()
+    assert last["x"] + last["width"] <= results["x"] + results["width"] + 1
+    prompt = page.locator("#result_list td.field-prompt_preview").first.bounding_box()
+    assert prompt["width"] >= 200
+    shoot(page, tmp_path, "changelist", full_page=False)
+
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}{PANEL}")
     shoot(page, tmp_path, "panel-phone", full_page=False)
