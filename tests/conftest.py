@@ -130,3 +130,17 @@ def login_browser(page: Any, base_url: str, user: Any) -> None:
     client.force_login(user)
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
     page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
+
+
+def drop_postgres_database(name: str) -> None:
+    """Drop a database a test made on the PostgreSQL server (a benchmark's), sessions and
+    all: each test run has its own (``GENSTATUS_TEST_DB_SUFFIX``), none is left behind."""
+    import psycopg
+
+    with psycopg.connect(
+        host=os.environ.get("PGHOST", "127.0.0.1"),
+        user=os.environ.get("PGUSER", "postgres"),
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -11,20 +11,11 @@ from typing import Any
 import pytest
 
 from gallery.models import Asset
-from genstatus import lifecycle, live, states
+from genstatus import lifecycle
 from tests.conftest import login_browser
+from tests.test_live_client_panel import hello_frame
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def hello_frame() -> dict[str, Any]:
-    """The consumer's ``hello``: display data and the status groups."""
-    return {
-        "type": "hello",
-        "protocol": 1,
-        "display": live.all_displays(),
-        "groups": states.groups_as_dict(),
-    }
 
 
 def stand_in_socket(page: Any, snapshots: list[dict[str, Any]]) -> None:

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.conftest import drop_postgres_database
 from tests.live.conftest import ROOT
 
 SMALL_RUN = [
@@ -45,17 +46,7 @@ def test_small_benchmark_run_loses_no_final_state() -> None:
             timeout=900,
         )
     finally:  # each run its own database (the suffix): leave none behind
-        import psycopg
-
-        with psycopg.connect(
-            host=os.environ.get("PGHOST", "127.0.0.1"),
-            user=os.environ.get("PGUSER", "postgres"),
-            dbname="postgres",
-            autocommit=True,
-        ) as connection:
-            connection.execute(
-                f'DROP DATABASE IF EXISTS "{env["GENSTATUS_BENCH_DB"]}" WITH (FORCE)'
-            )
+        drop_postgres_database(env["GENSTATUS_BENCH_DB"])
     assert result.returncode == 0, result.stdout + result.stderr
     rows = [line for line in result.stdout.splitlines() if line.startswith("| 10 ")]
     assert len(rows) == 2  # the normal run and the lossy run
