@@ -263,10 +263,11 @@ def test_admin_changelist_change_pages_and_browsable_api(
         assert row.locator("td.field-prompt_preview").text_content() == html_text(
             panel.preview(generation.prompt, 80)
         )
-        assert row.locator("td.field-provider").text_content() == html_text(generation.provider)
-        assert row.locator("td.field-operation_type").text_content() == html_text(
-            generation.operation_type
-        )
+        # provider · operation in one column, each text isolated and printed as text
+        assert row.locator("td.field-kind bdi").all_text_contents() == [
+            html_text(generation.provider),
+            html_text(generation.operation_type),
+        ]
         assert row.locator(".gs-status").get_attribute("title") == html_text(
             generation.error_message
         )
