@@ -97,8 +97,11 @@ class RangeCheckedForm(forms.Form):
         cleaned: dict[str, Any] = super().clean() or {}
         for name in ("created_after", "created_before"):
             value = cleaned.get(name)
-            if isinstance(value, datetime) and not in_utc_range(value):
-                self.add_error(name, "Enter a date/time between years 1 and 9999 in UTC.")
+            if isinstance(value, datetime):
+                if not in_utc_range(value):
+                    self.add_error(name, "Enter a date/time between years 1 and 9999 in UTC.")
+                else:  # "-20:52" is a valid ISO offset but not a PostgreSQL one: send UTC
+                    cleaned[name] = value.astimezone(UTC)
         days = cleaned.get("created_on")
         if isinstance(days, slice) and not all(
             in_utc_range(value) for value in (days.start, days.stop) if value is not None

@@ -343,3 +343,14 @@ def test_percent_signs_in_bad_asset_ids_are_a_400(owner_client: Any, value: str)
     response = owner_client.get(LIST, {"asset": value})
     assert response.status_code == 400
     assert "is not a valid asset id" in response.json()["asset"][0]
+
+
+@pytest.mark.django_db
+def test_a_time_zone_offset_postgresql_does_not_know_is_read_as_utc(client, user):
+    """ISO 8601 takes offsets up to ±23:59, PostgreSQL up to ±15:59: never a 500."""
+    client.force_login(user)
+    response = client.get(
+        "/api/genstatus/generations/",
+        {"created_before": "4603-02-14T01:26:36-20:52", "created_after": "1970-01-01T00:00+14:30"},
+    )
+    assert response.status_code == 200
