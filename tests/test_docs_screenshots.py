@@ -26,7 +26,13 @@ TABS = ["", "active", "failed", "completed", "cancelled"]
 
 def shoot(page: Any, tmp_path: Path, name: str, *, full_page: bool = True) -> None:
     width = page.viewport_size["width"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+    wide = page.evaluate(
+        """w => [...document.querySelectorAll('body *')]
+             .filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 6)
+             .map(e => e.tagName + '.' + e.className + '#' + e.id)""",
+        width,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, (name, wide)
     assert page.js_errors == [], name
     path = tmp_path / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)

@@ -120,7 +120,13 @@ def open_panel(page, live_server, user, *, width=1440, height=900, query=""):
 def test_on_a_phone_rows_are_cards_with_their_actions_in_view(live_server, page, admin_user):
     build_rows(admin_user)
     open_panel(page, live_server, admin_user, width=390, height=844)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    wide = page.evaluate(
+        """w => [...document.querySelectorAll('body *')]
+             .filter(e => e.getBoundingClientRect().right > w + 1).slice(0, 8)
+             .map(e => e.tagName + '.' + e.className + '#' + e.id)""",
+        390,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide  # no sideways scroll
     rows = page.locator("tr[data-gs-generation]")
     assert rows.count() == 8
     for index in range(rows.count()):
