@@ -14,10 +14,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +24,7 @@ from genstatus.conf import genstatus_settings
 from genstatus.filters import GenerationFilterSet
 from genstatus.ids import BadId, generation_id, generation_ids
 from genstatus.models import Generation, GenerationEvent, visibility
+from genstatus.opening import open_asset_url
 from genstatus.panel.action_views import (
     OpenAssetView,
     PanelActionView,
@@ -278,26 +278,12 @@ class GenerationAdmin(_ModelAdmin):
     # Hooks -------------------------------------------------------------------------------
 
     def get_open_asset_url(self, request: HttpRequest, generation: Generation) -> str | None:
-        """Where "open asset" goes: GENSTATUS_OPEN_ASSET_URL, get_absolute_url(), admin page."""
+        """Where "open asset" goes: the first place ``request.user`` may open
+        (``genstatus.opening.open_asset_url``), or None: the panel then says so."""
         asset = generation.asset
         if asset is None:
             return None
-        dotted = genstatus_settings.OPEN_ASSET_URL
-        if dotted:
-            return str(import_string(dotted)(asset))
-        if hasattr(asset, "get_absolute_url"):
-            try:
-                return str(asset.get_absolute_url())
-            except NoReverseMatch:  # the host's public URLs are not mounted here
-                pass
-        opts = asset._meta
-        try:
-            return reverse(
-                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
-                args=[asset.pk],
-            )
-        except NoReverseMatch:
-            return None
+        return open_asset_url(request, asset, admin_site=self.admin_site)
 
     def get_panel_filterset(self, data: QueryDict, queryset: QuerySet[Generation]) -> Any:
         """The FilterSet the panel filters with (shared with the API)."""

@@ -267,7 +267,7 @@ def check_open_asset_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
         return [
             Error(
                 f"GENSTATUS_OPEN_ASSET_URL = {path!r} cannot be imported: {exc}",
-                hint="Give the dotted path of a function taking an asset and returning a URL.",
+                hint="The dotted path of f(asset) or f(asset, request) -> URL or None.",
                 id="genstatus.E008",
             )
         ]
@@ -275,7 +275,7 @@ def check_open_asset_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
         return [
             Error(
                 f"GENSTATUS_OPEN_ASSET_URL = {path!r} is not callable.",
-                hint="It must be a function f(asset) -> str.",
+                hint="It must be a function f(asset) or f(asset, request) -> str | None.",
                 id="genstatus.E008",
             )
         ]

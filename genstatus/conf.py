@@ -14,7 +14,7 @@ GENSTATUS_CANCEL_GRACE         wait for a provider to confirm a cancel         6
 GENSTATUS_PROVIDERS            {"name": "dotted.path.ProviderClass" or None}   {}
 GENSTATUS_OPERATION_TYPES      extra operation types [(value, label), ...]     []
 GENSTATUS_SHOW_COMPLETED       badges show completed generations               False
-GENSTATUS_OPEN_ASSET_URL       dotted path of ``f(asset) -> url`` or None      None
+GENSTATUS_OPEN_ASSET_URL       dotted path of ``f(asset[, request]) -> url``   None
 GENSTATUS_LIVE                 publish changes to the channel layer            True
 GENSTATUS_LIVE_COALESCE        seconds to coalesce a burst of changes          0.05
 GENSTATUS_LIVE_USER_RECHECK    re-read a live socket's user this often         60 s

@@ -3,10 +3,8 @@
 import html
 import json
 import re
-from types import SimpleNamespace
 
 import pytest
-from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
@@ -234,13 +232,11 @@ def open_asset_href(client, generation):
     return href
 
 
-def test_open_asset_uses_absolute_url_then_setting_then_hook(
-    admin_client, generation, settings, monkeypatch
-):
+def test_open_asset_redirects_to_the_first_target(admin_client, generation, settings, monkeypatch):
     href = open_asset_href(admin_client, generation)
     response = admin_client.get(href)
-    assert response.status_code == 302
-    assert response["Location"] == generation.asset.get_absolute_url()
+    assert response.status_code == 302  # a superuser: the asset's admin page
+    assert response["Location"] == reverse("admin:gallery_asset_change", args=[generation.asset_id])
     settings.GENSTATUS_OPEN_ASSET_URL = "tests.test_panel.asset_url"
     assert admin_client.get(href)["Location"] == f"/custom/{generation.asset_id}/"
     monkeypatch.setattr(
@@ -249,9 +245,17 @@ def test_open_asset_uses_absolute_url_then_setting_then_hook(
     assert admin_client.get(href)["Location"] == f"/hook/{generation.pk}/"
 
 
-def test_open_asset_without_a_page_is_a_404(admin_client, generation, monkeypatch):
+def test_open_asset_without_a_page_goes_back_with_a_message(admin_client, generation, monkeypatch):
     monkeypatch.setattr(GenerationAdmin, "get_open_asset_url", lambda self, request, g: None)
-    assert admin_client.get(open_asset_href(admin_client, generation)).status_code == 404
+    href = open_asset_href(admin_client, generation)
+    response = admin_client.get(href, HTTP_REFERER="http://evil.example/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:genstatus_generation_panel")
+    page = admin_client.get(response["Location"]).content.decode()
+    assert "There is no page of this asset you can open here." in page
+    panel = reverse("admin:genstatus_generation_panel") + "?status=failed"
+    back = admin_client.get(href, HTTP_REFERER=f"http://testserver{panel}")
+    assert back["Location"] == f"http://testserver{panel}"
 
 
 def test_panel_rows_resolve_no_asset_urls(admin_client, states, monkeypatch):
@@ -262,14 +266,6 @@ def test_panel_rows_resolve_no_asset_urls(admin_client, states, monkeypatch):
     )
     assert "Open asset" in get(admin_client).content.decode()
     assert calls == []
-
-
-def test_open_asset_falls_back_to_the_admin_change_page(rf, admin_user):
-    model_admin = GenerationAdmin(Generation, admin.site)
-    fake = SimpleNamespace(asset=admin_user)  # auth.User has no get_absolute_url
-    url = model_admin.get_open_asset_url(rf.get("/"), fake)
-    assert url == reverse("admin:auth_user_change", args=[admin_user.pk])
-    assert model_admin.get_open_asset_url(rf.get("/"), SimpleNamespace(asset=None)) is None
 
 
 def test_no_open_asset_without_asset(admin_client, make_generation):

@@ -44,14 +44,22 @@ def _one(queryset: QuerySet[Generation], object_id: str) -> Generation:
 
 class OpenAssetView(AdminView):
     """Redirect to a generation's asset (``get_open_asset_url``), as the admin's "View on
-    site" does: a panel row links here instead of resolving 50 asset URLs per page."""
+    site" does: a panel row links here instead of resolving 50 asset URLs per page. When
+    the user may open no page of the asset, back to the panel with a message."""
 
     def get(self, request: HttpRequest, object_id: str) -> HttpResponse:
         generation = _one(self.admin.get_queryset(request).select_related("asset"), object_id)
         url = self.admin.get_open_asset_url(request, generation)
-        if not url:
-            raise Http404(_("This generation has no asset page."))
-        return HttpResponseRedirect(url)
+        if url:
+            return HttpResponseRedirect(url)
+        # never a redirect into a 403 or a 404: back to the page the link was on, saying why
+        messages.warning(request, _("There is no page of this asset you can open here."))
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = self.admin.panel_url()
+        return HttpResponseRedirect(back)
 
 
 class PanelDetailView(AdminView):
