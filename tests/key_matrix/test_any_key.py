@@ -1,4 +1,4 @@
-"""Badges for an ordinary user with any key: integer or UUID users × integer or UUID assets,
+"""Badges for an ordinary user with any key: integer or UUID users by integer or UUID assets,
 on every database. `make test` runs this module under four settings on each tier:
 ``tests.settings`` (int, int), ``tests.settings_uuid`` (int user, UUID asset),
 ``tests.settings_uuid_user`` (UUID user, int asset), ``tests.settings_uuid_both``."""
@@ -105,4 +105,5 @@ def test_the_batch_api_answers_an_ordinary_user(client: Any, world: dict[str, An
     assert response.status_code == 200, response.content
     body = response.json()
     assert str(world["assets"][1].pk) in str(body)
-    assert "failed" in str(body) and "pending" not in str(body)
+    assert "failed" in str(body)
+    assert "pending" not in str(body)
