@@ -30,17 +30,18 @@ from genstatus.models import Generation, GenerationEvent
 from genstatus.states import RETRYABLE, Status
 
 
-def request_cancel(generation: Generation, *, actor: Actor = None) -> Generation:
+def request_cancel(generation: Generation, *, actor: Actor = None, reason: str = "") -> Generation:
     """Cancel: pending or queued becomes cancelled at once; processing gets a cancel request.
 
     After commit the provider's ``cancel()`` is tried (for a queued or processing job):
     True (confirmed) cancels a processing row; else ``run()``'s next report stops it, or
     the reaper cancels it after ``GENSTATUS_CANCEL_GRACE``. A completion that arrives first
     wins. A terminal generation is refused with ``InvalidTransition``.
-    ``cancel_requested_at`` records when the cancel was asked for, in every case."""
+    ``cancel_requested_at`` records when the cancel was asked for, in every case.
+    ``reason`` (e.g. "Its asset was deleted.") is added to the event's message."""
     current = current_status(generation)
     if current in (Status.PENDING, Status.QUEUED):
-        if _cancel_before_start(generation, current, actor):
+        if _cancel_before_start(generation, current, actor, reason):
             return generation
         current = current_status(generation)  # it moved on meanwhile; decide again
     if current != Status.PROCESSING:
@@ -51,12 +52,16 @@ def request_cancel(generation: Generation, *, actor: Actor = None) -> Generation
             status=current,
             requested="cancel",
         )
-    _request_processing_cancel(generation, actor)
+    _request_processing_cancel(generation, actor, reason)
     _refresh_after_commit(generation)
     return generation
 
 
-def _cancel_before_start(generation: Generation, current: str, actor: Actor) -> bool:
+def _with_reason(message: str, reason: str) -> str:
+    return f"{message} {reason}" if reason else message
+
+
+def _cancel_before_start(generation: Generation, current: str, actor: Actor, reason: str) -> bool:
     """Cancel a pending or queued row at once; False when a worker started it first."""
     generation.status = current
     try:
@@ -66,7 +71,7 @@ def _cancel_before_start(generation: Generation, current: str, actor: Actor) -> 
             generation,
             Status.CANCELLED,
             actor=actor,
-            message="Cancelled before it started.",
+            message=_with_reason("Cancelled before it started.", reason),
             fields={"cancel_requested_at": timezone.now()},
             where=Q(status__in=[Status.PENDING, Status.QUEUED]),
         )
@@ -75,7 +80,7 @@ def _cancel_before_start(generation: Generation, current: str, actor: Actor) -> 
     return True
 
 
-def _request_processing_cancel(generation: Generation, actor: Actor) -> None:
+def _request_processing_cancel(generation: Generation, actor: Actor, reason: str) -> None:
     now = timezone.now()
     with transaction.atomic():
         updated = Generation.objects.filter(
@@ -99,7 +104,7 @@ def _request_processing_cancel(generation: Generation, actor: Actor) -> None:
             from_status=Status.PROCESSING,
             to_status=Status.PROCESSING,
             actor=actor,
-            message="Cancel requested; waiting for the provider.",
+            message=_with_reason("Cancel requested; waiting for the provider.", reason),
             created_at=now,
         )
         send_on_commit(
