@@ -10,6 +10,7 @@ from typing import Any
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from genstatus.api.badges import asset_badges
 from genstatus.api.schema import GenstatusSchemaView
 from genstatus.api.views import AssetStatusesView, GenerationViewSet, GenstatusRootView
 
@@ -39,4 +40,6 @@ urlpatterns = [
     *router.urls,
     path("statuses/", AssetStatusesView.as_view(), name="api-asset-statuses"),
     path("schema/", GenstatusSchemaView.as_view(), name="api-schema"),
+    # targets.js: server-rendered badges for cards genstatus does not render (not in the schema)
+    path("badges/", asset_badges, name="api-asset-badges"),
 ]

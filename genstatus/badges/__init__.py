@@ -6,7 +6,8 @@ annotations of ``with_generation_status``) without another query (``page``). The
 has one renderer, ``BadgeRenderer`` (``renderer``), which a project replaces with a
 subclass named in ``GENSTATUS_BADGE_RENDERER``; ``render_assets`` (``assets``) emits the
 once-per-page stylesheet, the badge ``<template>``\\s the live client clones, and the
-client.
+client. ``targets`` puts badges on markup genstatus does not render
+(``GENSTATUS_BADGE_TARGETS``, ``render_targets_snippet``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from genstatus.badges.renderer import (
     options_key,
     renderer_class,
 )
+from genstatus.badges.targets import BadgeTarget, render_badges, render_targets_snippet
 from genstatus.models import EVERYBODY, NOBODY, visibility
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "BadgeData",
     "BadgeRenderer",
     "BadgeStatuses",
+    "BadgeTarget",
     "Options",
     "Row",
     "asset_pk",
@@ -53,6 +56,8 @@ __all__ = [
     "options_key",
     "render_assets",
     "render_badge",
+    "render_badges",
+    "render_targets_snippet",
     "renderer_class",
     "visibility",
 ]
