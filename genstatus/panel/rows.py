@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from genstatus.badges import icon_svg
+from genstatus.conf import genstatus_settings
 from genstatus.models import Generation
 from genstatus.panel.actions import can_cancel, can_retry
 from genstatus.panel.text import Texts, format_duration, preview, time_ago, timestamp
@@ -64,7 +67,9 @@ def rows_queryset(queryset: QuerySet[Generation]) -> QuerySet[Generation]:
     rows = queryset.select_related("retried_as", "owner")
     name_field = owner_name_field()
     owner = [] if name_field is None else [f"owner__{name_field}"]
-    return rows.only(*ROW_FIELDS, "retried_as__id", *owner)
+    # the page's assets in one more query (``IN`` of at most a page of ids), named by
+    # their ``str`` and shown by GENSTATUS_ASSET_THUMBNAIL_URL: never a query per row
+    return rows.only(*ROW_FIELDS, "retried_as__id", *owner).prefetch_related("asset")
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,24 @@ def row_labels() -> dict[str, str]:
         "created": _("Created"),
         "duration": _("Duration"),
         "finished": _("Finished"),
+        "asset": _("Asset"),
     }
+
+
+@cache
+def _thumbnail_function(dotted: str) -> Callable[[Any], Any]:
+    function: Callable[[Any], Any] = import_string(dotted)
+    return function
+
+
+def asset_thumbnail_url(asset: Any) -> str | None:
+    """A panel row's thumbnail of ``asset``: ``GENSTATUS_ASSET_THUMBNAIL_URL(asset)``, or
+    None (no thumbnail) when unset or when it returns nothing."""
+    dotted = genstatus_settings.ASSET_THUMBNAIL_URL
+    if not dotted or asset is None:
+        return None
+    url = _thumbnail_function(dotted)(asset)
+    return str(url) if url else None
 
 
 def row_context(generation: Generation, *, setup: RowSetup) -> dict[str, Any]:
@@ -150,6 +172,11 @@ def row_context(generation: Generation, *, setup: RowSetup) -> dict[str, Any]:
         "can_cancel": can_cancel(generation),
         # resolved when clicked (the open-asset view): an asset URL costs a reverse() each
         "open_asset_url": None if generation.asset_id is None else urls.open_asset(generation.pk),
+        # prefetched (rows_queryset): its str names it, the setting may give a thumbnail
+        "asset": generation.asset if generation.asset_id is not None else None,
+        "asset_thumbnail": asset_thumbnail_url(generation.asset)
+        if generation.asset_id is not None
+        else None,
     }
 
 
