@@ -15,6 +15,7 @@ GENSTATUS_PROVIDERS            {"name": "dotted.path.ProviderClass" or None}   {
 GENSTATUS_OPERATION_TYPES      extra operation types [(value, label), ...]     []
 GENSTATUS_SHOW_COMPLETED       badges show completed generations               False
 GENSTATUS_OPEN_ASSET_URL       dotted path of ``f(asset[, request]) -> url``   None
+GENSTATUS_ASSET_THUMBNAIL_URL  ``f(asset) -> url``: a panel row's thumbnail  None
 GENSTATUS_LIVE                 publish changes to the channel layer            True
 GENSTATUS_LIVE_COALESCE        seconds to coalesce a burst of changes          0.05
 GENSTATUS_LIVE_USER_RECHECK    re-read a live socket's user this often         60 s
@@ -23,6 +24,9 @@ GENSTATUS_TASK_BACKEND         Django Tasks backend alias for provider runs    "
 GENSTATUS_TASK_QUEUE           queue name for provider runs                    "default"
 GENSTATUS_PRUNE_COMPLETED      prune completed rows older than this (or None)  30 days
 GENSTATUS_PRUNE_FAILED         prune failed/cancelled rows older than this     90 days
+GENSTATUS_REAPER_SILENT_AFTER  health banner: the reaper ran longer ago than  300 s
+GENSTATUS_METRICS_TOKEN        bearer token a metrics scrape may present       None
+GENSTATUS_METRICS_ANONYMOUS    serve metrics to anyone (a private network)     False
 =============================  ==============================================  ============
 """
 
@@ -51,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "OPERATION_TYPES": [],
     "SHOW_COMPLETED": False,
     "OPEN_ASSET_URL": None,
+    "ASSET_THUMBNAIL_URL": None,
     "LIVE": True,
     "LIVE_COALESCE": 0.05,
     "LIVE_USER_RECHECK": 60.0,
@@ -59,6 +64,9 @@ DEFAULTS: dict[str, Any] = {
     "TASK_QUEUE": "default",
     "PRUNE_COMPLETED": timedelta(days=30),
     "PRUNE_FAILED": timedelta(days=90),
+    "REAPER_SILENT_AFTER": timedelta(minutes=5),
+    "METRICS_TOKEN": None,
+    "METRICS_ANONYMOUS": False,
 }
 
 
@@ -123,6 +131,11 @@ class GenstatusSettings:
         return None if value is None else str(value)
 
     @property
+    def ASSET_THUMBNAIL_URL(self) -> str | None:
+        value = self.get("ASSET_THUMBNAIL_URL")
+        return None if value is None else str(value)
+
+    @property
     def LIVE(self) -> bool:
         return bool(self.get("LIVE"))
 
@@ -160,6 +173,22 @@ class GenstatusSettings:
         """Age after which failed and cancelled rows are pruned; None keeps them."""
         value = self.get("PRUNE_FAILED")
         return None if value is None else _as_timedelta(value)
+
+    @property
+    def REAPER_SILENT_AFTER(self) -> timedelta:
+        """The panel's health banner warns when the reaper's last run is older."""
+        return _as_timedelta(self.get("REAPER_SILENT_AFTER"))
+
+    @property
+    def METRICS_TOKEN(self) -> str | None:
+        """A scrape presenting ``Authorization: Bearer <token>`` may read the metrics."""
+        value = self.get("METRICS_TOKEN")
+        return str(value) if value else None
+
+    @property
+    def METRICS_ANONYMOUS(self) -> bool:
+        """True: anyone may read the metrics (protect the URL otherwise, e.g. a network)."""
+        return bool(self.get("METRICS_ANONYMOUS"))
 
 
 genstatus_settings = GenstatusSettings()
