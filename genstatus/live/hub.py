@@ -18,7 +18,7 @@ logger = logging.getLogger("genstatus.live")
 class HubMember(Protocol):
     """What a hub needs from a consumer (``GenerationStatusConsumer``)."""
 
-    async def hub_deliver(self, event: dict[str, Any]) -> None: ...
+    async def hub_deliver(self, event: dict[str, Any], indices: list[int]) -> None: ...
 
     async def hub_resync(self) -> None: ...
 
@@ -27,8 +27,11 @@ class Hub:
     """The one channel-layer listener of an event loop that serves WebSockets.
 
     It joins ``HUB_GROUP`` with one channel and hands each coalesced batch to the local
-    consumers in turn (``hub_deliver``: filter, then send one frame); a flush therefore costs
-    one layer message per process whatever the number of sockets. The consumers have no
+    consumers that may want its items (``hub_deliver``: filter, then send one frame); a
+    flush therefore costs one layer message per process whatever the number of sockets.
+    Members are indexed (``Interest``) by the assets and generations they follow and, for
+    panels, by whose generations they may see, so an item costs work only for the sockets
+    interested in it, not for every socket of the process. The consumers have no
     layer channel of their own, so a layer outage does not close any socket: the hub logs
     it, retries with backoff, joins again when the layer is back and then asks every
     consumer for a fresh snapshot (``hub_resync``, spread over ``resync_spread`` seconds),
@@ -44,6 +47,7 @@ class Hub:
         self.loop = loop
         self.layer = channel_layer
         self.members: dict[HubMember, None] = {}  # insertion-ordered set
+        self.interest = Interest()
         self.channel: str | None = None
         self.joined = asyncio.Event()
         self.tried = asyncio.Event()  # the first join attempt ended, either way
@@ -62,6 +66,7 @@ class Hub:
         """Unregister; the last member out stops the hub and waits for it to leave the
         group (a loop that ends next, as in tests, must not keep the layer's locks)."""
         self.members.pop(member, None)
+        self.interest.drop(member)
         if not self.members:
             self.stop()
             await asyncio.wait([self.task], timeout=3)
@@ -157,9 +162,9 @@ class Hub:
         if event.get("type") != EVENT_TYPE:
             return
         self.delivered_batches += 1
-        for member in list(self.members):
+        for member, indices in self.interest.targets(event).items():
             try:
-                await member.hub_deliver(event)
+                await member.hub_deliver(event, indices)
             except Exception:
                 logger.exception("genstatus: delivering live updates to a socket failed")
 
@@ -171,6 +176,90 @@ class Hub:
     def _spawn_resync(self, member: HubMember) -> None:
         if member in self.members:
             self.loop.create_task(member.hub_resync())
+
+
+ALL = "*"  # the panel key of a socket whose user sees every generation
+
+
+class Interest:
+    """Which member may want which item: members by followed asset id (text), followed
+    generation id, and panel members by the owner they may see (``ALL``: everybody's)."""
+
+    def __init__(self) -> None:
+        self.assets: dict[str, set[Any]] = {}
+        self.generations: dict[int, set[Any]] = {}
+        self.panels: dict[str, set[Any]] = {}
+        self._keys: dict[Any, tuple[set[str], set[int], list[str]]] = {}
+
+    def _of(self, member: Any) -> tuple[set[str], set[int], list[str]]:
+        keys = self._keys.get(member)
+        if keys is None:
+            keys = self._keys[member] = (set(), set(), [])
+        return keys
+
+    def follow(self, member: Any, assets: Any = (), generations: Any = ()) -> None:
+        mine_assets, mine_generations, _ = self._of(member)
+        for asset in assets:
+            self.assets.setdefault(asset, set()).add(member)
+            mine_assets.add(asset)
+        for gid in generations:
+            self.generations.setdefault(gid, set()).add(member)
+            mine_generations.add(gid)
+
+    def unfollow(self, member: Any, assets: Any = (), generations: Any = ()) -> None:
+        mine_assets, mine_generations, _ = self._of(member)
+        for asset in assets:
+            _discard(self.assets, asset, member)
+            mine_assets.discard(asset)
+        for gid in generations:
+            _discard(self.generations, gid, member)
+            mine_generations.discard(gid)
+
+    def watch_panel(self, member: Any, key: str | None) -> None:
+        """The member's panel sees ``key``'s generations (an owner id as text, ``ALL``), or
+        no panel (None)."""
+        panel = self._of(member)[2]
+        for old in panel:
+            _discard(self.panels, old, member)
+        panel.clear()
+        if key is not None:
+            self.panels.setdefault(key, set()).add(member)
+            panel.append(key)
+
+    def drop(self, member: Any) -> None:
+        keys = self._keys.pop(member, None)
+        if keys is None:
+            return
+        for asset in keys[0]:
+            _discard(self.assets, asset, member)
+        for gid in keys[1]:
+            _discard(self.generations, gid, member)
+        for key in keys[2]:
+            _discard(self.panels, key, member)
+
+    def targets(self, event: dict[str, Any]) -> dict[Any, list[int]]:
+        """Each interested member and the indices of the items it may want."""
+        out: dict[Any, list[int]] = {}
+        empty: set[Any] = set()
+        for index, (item, owner) in enumerate(zip(event["items"], event["owners"], strict=True)):
+            asset = item.get("asset_id")
+            found = (
+                self.generations.get(item["generation_id"], empty)
+                | (empty if asset is None else self.assets.get(str(asset), empty))
+                | self.panels.get(ALL, empty)
+                | (empty if owner is None else self.panels.get(str(owner), empty))
+            )
+            for member in found:
+                out.setdefault(member, []).append(index)
+        return out
+
+
+def _discard(index: dict[Any, set[Any]], key: Any, member: Any) -> None:
+    members = index.get(key)
+    if members is not None:
+        members.discard(member)
+        if not members:
+            del index[key]
 
 
 # One hub per event loop that serves WebSockets (daphne has one; a test suite one per test);

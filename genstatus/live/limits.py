@@ -1,0 +1,127 @@
+"""What one process and one socket may ask of the server (Channels-free).
+
+- **Admission**: the sockets of one event loop between their arrival and their first
+  snapshot ("handshakes in progress") are counted; beyond the limit a new socket is
+  accepted and closed at once with ``CLOSE_TRY_LATER`` (4429), before any database work,
+  and the browser comes back later (live.js backs off). Past its capacity the server so
+  keeps serving the sockets it took instead of letting every queued handshake time out.
+  The consumer counts from its ``connect``; ``LiveAdmissionMiddleware``, wrapped around
+  the whole WebSocket stack, counts from the socket's arrival, before the session read.
+- **Frame rate**: a token bucket per socket (``FrameBucket``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from typing import Any
+
+CLOSE_TRY_LATER = 4429  # busy or flooding: reconnect later, with backoff
+TICKET = "genstatus.admission"  # the scope key of a socket's admission ticket
+
+
+class Admission:
+    """The handshakes in progress of one event loop."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.refused = 0  # sockets turned away (tests, benchmarks)
+
+    def enter(self, limit: int) -> Ticket | None:
+        """A ticket, or None when ``limit`` handshakes are already in progress."""
+        if self.count >= limit:
+            self.refused += 1
+            return None
+        self.count += 1
+        return Ticket(self)
+
+
+class Ticket:
+    """One handshake in progress; ``release()`` (idempotent) when it is over."""
+
+    def __init__(self, admission: Admission) -> None:
+        self.admission: Admission | None = admission
+
+    def release(self) -> None:
+        if self.admission is not None:
+            self.admission.count -= 1
+            self.admission = None
+
+
+_admissions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Admission] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def admission() -> Admission:
+    """The admission counter of the running loop."""
+    loop = asyncio.get_running_loop()
+    current = _admissions.get(loop)
+    if current is None:
+        current = _admissions[loop] = Admission()
+    return current
+
+
+async def refuse(receive: Any, send: Any, code: int = CLOSE_TRY_LATER) -> None:
+    """Accept a socket and close it with ``code`` (a refused handshake would be a bare 403
+    that a browser cannot tell from a denial)."""
+    message = await receive()
+    if message.get("type") != "websocket.connect":
+        return
+    await send({"type": "websocket.accept"})
+    await send({"type": "websocket.close", "code": code, "reason": "busy"})
+
+
+class LiveAdmissionMiddleware:
+    """ASGI middleware: admission counted from the socket's arrival.
+
+    Wrap it around the WebSocket stack (outside ``AuthMiddlewareStack``) so that a socket
+    beyond the limit costs no session read::
+
+        "websocket": LiveAdmissionMiddleware(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(urls)))
+        )
+
+    The genstatus consumer releases the ticket once it has sent its first snapshot (or
+    ``GenerationStatusConsumer.handshake_grace`` seconds after accepting); other routes
+    of the stack release it when their connection ends.
+    """
+
+    limit = 200
+
+    def __init__(self, app: Any, limit: int | None = None) -> None:
+        self.app = app
+        if limit is not None:
+            self.limit = limit
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        if scope.get("type") != "websocket" or TICKET in scope:
+            return await self.app(scope, receive, send)
+        ticket = admission().enter(self.limit)
+        if ticket is None:
+            await refuse(receive, send)
+            return None
+        try:
+            return await self.app({**scope, TICKET: ticket}, receive, send)
+        finally:
+            ticket.release()
+
+
+class FrameBucket:
+    """A token bucket: ``rate`` frames a second, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
