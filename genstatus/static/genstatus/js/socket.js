@@ -9,10 +9,17 @@ import { startPolling, stopPolling } from "./poll.js";
 import { maxRowId, pageGenerationIds, panelFilters } from "./rows.js";
 import { config, root, setDown, setGroups, setLive, state } from "./state.js";
 
-const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_UNAUTHENTICATED = 4401; // signed out (or the session ended): do not reconnect
 const CLOSE_NO_LAYER = 4503; // the server has no channel layer: no live updates there
-const BACKOFF_BASE_MS = 500;
+const CLOSE_TRY_LATER = 4429; // the server is busy (or this page flooded it): back off
+// Reconnect delays: full jitter, uniform in [0, min(MAX, BASE * 2^(attempt - 1))), so that
+// 1,000 tabs reconnecting after a server restart spread over the first second instead of
+// arriving together, and those the server turns away (4429) spread over ever longer
+// windows. A busy close counts as at least BUSY_ATTEMPTS failures (window >= 4 s).
+// docs/live.md ("Reconnecting") has the figures; bench/bench_connect.py mirrors this policy.
+const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
+const BUSY_ATTEMPTS = 3;
 
 function wsUrl() {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -66,6 +73,7 @@ const handlers = {
     }
     for (const item of message.panel || []) applyChange(item, { panelRow: true });
     state.synced += 1;
+    state.attempts = 0; // served: a socket closed before its snapshot keeps backing off
     root.dataset.gsSynced = String(state.synced);
     // after a reconnect, changes made meanwhile may have moved the tab counts
     if (message.ref === "sync" && state.opens > 1) queueCounts();
@@ -107,7 +115,6 @@ export function connect() {
   }
   state.socket = socket;
   socket.addEventListener("open", () => {
-    state.attempts = 0;
     state.everOpened = true;
     state.opens += 1;
     subscribeAll(); // the snapshot resyncs whatever was missed while disconnected
@@ -125,16 +132,22 @@ export function connect() {
       setDown();
       return;
     }
+    const busy = event.code === CLOSE_TRY_LATER;
+    if (busy) state.attempts = Math.max(state.attempts, BUSY_ATTEMPTS - 1);
     setDown();
-    scheduleReconnect();
+    scheduleReconnect(busy);
   });
 }
 
-function scheduleReconnect() {
+// The delay before reconnect attempt `attempt` (1, 2, ...): full jitter (see above).
+export function backoffMs(attempt, random = Math.random) {
+  const window = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 15));
+  return Math.round(random() * window);
+}
+
+function scheduleReconnect(busy = false) {
   state.attempts += 1;
-  // exponential backoff with full jitter, so a restarted server is not hit all at once
-  const cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(state.attempts, 10));
-  const delay = Math.round(cap / 2 + Math.random() * (cap / 2));
-  state.reconnectTimer = setTimeout(connect, delay);
-  if (state.attempts >= 3) startPolling(); // keep the page right while the socket is down
+  state.reconnectTimer = setTimeout(connect, backoffMs(state.attempts));
+  // keep the page right while the socket is down; a busy server is not polled on top
+  if (state.attempts >= 3 && !busy) startPolling();
 }
