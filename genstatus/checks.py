@@ -41,13 +41,39 @@ def check_asset_model(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             )
         ]
     try:
-        apps.get_model(label, require_ready=False)
+        model = apps.get_model(label, require_ready=False)
     except LookupError:
         return [
             Error(
                 f"GENSTATUS_ASSET_MODEL refers to model {label!r}, which is not installed.",
                 hint="Check the spelling and that its app is in INSTALLED_APPS.",
                 id="genstatus.E003",
+            )
+        ]
+    return _check_asset_app_migrations(model._meta.app_label)
+
+
+def _check_asset_app_migrations(app_label: str) -> list[CheckMessage]:
+    """genstatus's migrations point at the asset model's table: its app needs migrations
+    of its own, or ``migrate`` stops with a raw traceback. ``migrate`` runs the checks
+    first, so this says what to do instead."""
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(None, ignore_no_migrations=True, load=False)
+    module, _explicit = loader.migrations_module(app_label)
+    if module is None:  # MIGRATION_MODULES = {app: None}: tables made by --run-syncdb
+        return []
+    try:
+        from importlib import import_module
+
+        import_module(module)
+    except ImportError:
+        return [
+            Error(
+                f"The app of GENSTATUS_ASSET_MODEL ({app_label!r}) has no migrations; "
+                "genstatus's migrations refer to its table.",
+                hint=f"Run `python manage.py makemigrations {app_label}`, then migrate.",
+                id="genstatus.E011",
             )
         ]
     return []

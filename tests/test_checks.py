@@ -30,6 +30,8 @@ def test_configured_project_passes():
         ({"GENSTATUS_ASSET_MODEL": ""}, ["genstatus.E001"]),
         ({"GENSTATUS_ASSET_MODEL": "Asset"}, ["genstatus.E002"]),
         ({"GENSTATUS_ASSET_MODEL": "gallery.Nope"}, ["genstatus.E003"]),
+        # the asset's app without migrations: migrate would stop with a raw traceback
+        ({"MIGRATION_MODULES": {"gallery": "gallery.no_migrations_here"}}, ["genstatus.E011"]),
         ({"CHANNEL_LAYERS": {}}, ["genstatus.W001"]),
         ({"GENSTATUS_MAX_RETRIES": -1}, ["genstatus.E004"]),
         ({"GENSTATUS_STALE_AFTER": "soon"}, ["genstatus.E004"]),
