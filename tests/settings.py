@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # tests/hostproject: inert until a test sets GENSTATUS_BADGE_TARGETS
+    "genstatus.middleware.BadgeTargetsMiddleware",
 ]
 
 TEMPLATES = [

@@ -7,6 +7,7 @@ Thin tags over ``genstatus.badges``::
     {% for asset in assets %}
       {% genstatus_badge asset statuses %}
     {% endfor %}
+    {% genstatus_badge_wrap asset statuses %}<img ...>{% endgenstatus_badge_wrap %}
 """
 
 from __future__ import annotations
@@ -146,20 +147,8 @@ def is_literal(expression: FilterExpression) -> bool:
     return var.literal is not None or var.var in LITERAL_NAMES
 
 
-@register.tag
-def genstatus_badge(parser: template.base.Parser, token: template.base.Token) -> BadgeNode:
-    """The status badge of one card::
-
-        {% genstatus_badge asset %}
-        {% genstatus_badge asset statuses show_completed=True offset=28 %}
-
-    Reads the status from ``statuses`` (``{% genstatus_statuses %}``) or from the
-    annotations of ``with_generation_status()``; without either it costs one query.
-    ``show_completed`` overrides ``GENSTATUS_SHOW_COMPLETED``; ``offset`` (pixels or a CSS
-    length) moves the badge down, below a provider badge; ``inline=True`` leaves the
-    placement to the host's own overlay container; ``inflight=False`` leaves out the
-    "N in flight from this asset" badge.
-    """
+def parse_badge(token: template.base.Token, parser: template.base.Parser) -> BadgeNode:
+    """A ``BadgeNode`` from ``{% <tag> asset [statuses] [option=value ...] %}``."""
     bits = token.split_contents()
     name, rest = bits[0], bits[1:]
     positional = []
@@ -179,3 +168,61 @@ def genstatus_badge(parser: template.base.Parser, token: template.base.Token) ->
         )
     statuses = positional[1] if len(positional) == 2 else None
     return BadgeNode(positional[0], statuses, options)
+
+
+@register.tag
+def genstatus_badge(parser: template.base.Parser, token: template.base.Token) -> BadgeNode:
+    """The status badge of one card::
+
+        {% genstatus_badge asset %}
+        {% genstatus_badge asset statuses show_completed=True offset=28 %}
+
+    Reads the status from ``statuses`` (``{% genstatus_statuses %}``) or from the
+    annotations of ``with_generation_status()``; without either it costs one query.
+    ``show_completed`` overrides ``GENSTATUS_SHOW_COMPLETED``; ``offset`` (pixels or a CSS
+    length) moves the badge down, below a provider badge; ``inline=True`` leaves the
+    placement to the host's own overlay container; ``inflight=False`` leaves out the
+    "N in flight from this asset" badge.
+    """
+    return parse_badge(token, parser)
+
+
+class BadgeWrapNode(template.Node):
+    """``{% genstatus_badge_wrap %}``: what it wraps, then the badge in an anchor that
+    ``targets.js`` moves onto the wrapped image."""
+
+    def __init__(self, badge: BadgeNode, nodelist: template.NodeList) -> None:
+        self.badge = badge
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        content = self.nodelist.render(context)
+        badge = self.badge.render(context)
+        if not badge:
+            return content
+        return f'{content}<span class="gs-anchor" data-gs-anchor data-gs-wrap>{badge}</span>'
+
+
+@register.tag
+def genstatus_badge_wrap(parser: template.base.Parser, token: template.base.Token) -> BadgeWrapNode:
+    """The status badge of one card, placed over the image it wraps, whatever the card's
+    markup (an inline ``<a>``, a table cell, a grid box)::
+
+        {% genstatus_badge_wrap asset statuses %}<img src="..." alt="">{% endgenstatus_badge_wrap %}
+        {% genstatus_badge_wrap asset statuses %}
+          <a href="..."><img ...></a>
+        {% endgenstatus_badge_wrap %}
+
+    Takes the arguments of ``{% genstatus_badge %}`` except ``inline``. The badge is an
+    anchor (``<span class="gs-anchor" data-gs-anchor>``) after the wrapped markup, which
+    ``targets.js`` ({% genstatus_assets %}) moves onto the last image of it; no wrapper
+    element changes the host's layout or selectors.
+    """
+    badge = parse_badge(token, parser)
+    if "inline" in badge.constant_options or "inline" in badge.options:
+        raise template.TemplateSyntaxError(
+            "genstatus_badge_wrap places its badge over the image; it takes no inline option."
+        )
+    nodelist = parser.parse(("endgenstatus_badge_wrap",))
+    parser.delete_first_token()
+    return BadgeWrapNode(badge, nodelist)

@@ -38,9 +38,12 @@ function periodicResync() {
   if (!document.hidden && anyActive()) send({ type: "resync", ref: "periodic", since: maxRowId() });
 }
 
+let started = false;
+
 function start() {
-  installErrorPopovers();
+  if (started) return;
   if (!badges().length && !panel()) return;
+  started = true;
   connect();
   const jitter = Math.random() * 0.2 * config.resyncMs;
   state.resyncTimer = setInterval(periodicResync, config.resyncMs + jitter);
@@ -54,6 +57,9 @@ function start() {
   }).observe(document.body, { childList: true, subtree: true });
 }
 
+installErrorPopovers();
+// targets.js puts badges on a page that had none when this module ran: start then.
+document.addEventListener("genstatus:badges", start);
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
 else start();
 

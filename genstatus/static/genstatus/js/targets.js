@@ -1,0 +1,267 @@
+// genstatus: badges placed over images in markup genstatus does not render (a plain ES
+// module, no build step), loaded once per page by {% genstatus_assets %}.
+//
+// Two sources of placed badges:
+// - settings-declared targets (GENSTATUS_BADGE_TARGETS), whose JSON configuration the
+//   server puts in <script type="application/json" data-gs-targets>: the cards are found
+//   here, their asset ids read (an attribute, or a pattern over a link), and their badges
+//   fetched from the server in ONE request per burst of new cards (server-rendered markup,
+//   escaped there), then placed after each card's image;
+// - {% genstatus_badge_wrap %}, whose badges the server rendered already, in an anchor
+//   (<span data-gs-anchor>) after the wrapped image.
+//
+// Placing: the anchor is absolutely positioned with auto offsets (so it sits where the
+// image is in the flow, whatever the markup: an inline <a>, a table cell, a grid box), then
+// moved by the measured distance to the image's box and given its size; the badges sit in
+// its top-right corner. Re-placed when images load or resize, the window resizes, or the
+// page changes. Once badges are on the page, the live client (live.js) is told
+// ("genstatus:badges" event) and keeps them live. No text lives here.
+
+const IMAGE = "img, picture, video, canvas, svg, [data-gs-image]";
+const COMPACT_PX = 56; // a smaller image gets smaller badges (data-gs-compact)
+const SCAN_DELAY_MS = 100;
+
+const targets = [];
+let badgesUrl = "";
+let maxBatch = 500;
+const cards = new WeakMap(); // card -> {anchor} once placed, {pending: true} while fetched
+const placed = new Set(); // {anchor, image}
+let scanTimer = null;
+let frame = 0;
+let resizeObserver = null;
+
+function warn(...args) {
+  console.warn("genstatus targets:", ...args);
+}
+
+function readConfig() {
+  for (const script of document.querySelectorAll('script[type="application/json"][data-gs-targets]')) {
+    let config;
+    try {
+      config = JSON.parse(script.textContent || "{}");
+    } catch {
+      warn("unreadable configuration");
+      continue;
+    }
+    badgesUrl = badgesUrl || config.badgesUrl || "";
+    maxBatch = Number(config.maxBatch) || maxBatch;
+    for (const target of config.targets || []) {
+      try {
+        document.querySelector(target.cards);
+        if (target.image) document.querySelector(target.image);
+        const link = target.idLink ? new RegExp(target.idLink) : null;
+        targets.push({ ...target, link });
+      } catch (error) {
+        warn(`target ${JSON.stringify(target.cards)} skipped:`, error.message);
+      }
+    }
+  }
+}
+
+// --- reading a card ------------------------------------------------------------------------
+
+function idOf(card, target) {
+  if (target.idAttribute) {
+    if (card.hasAttribute(target.idAttribute)) return card.getAttribute(target.idAttribute);
+    const holder = card.querySelector(`[${CSS.escape(target.idAttribute)}]`);
+    return holder ? holder.getAttribute(target.idAttribute) : null;
+  }
+  const links = card.matches("a[href]") ? [card] : card.querySelectorAll("a[href]");
+  for (const link of links) {
+    const match = target.link.exec(link.href);
+    if (match) return (match.groups && match.groups.id) || match[1] || null;
+  }
+  return null;
+}
+
+function imageOf(card, target) {
+  if (!target.image) return card;
+  if (card.matches(target.image)) return card;
+  return card.querySelector(target.image);
+}
+
+// --- placing -------------------------------------------------------------------------------
+
+function anchorFor(markup) {
+  const anchor = document.createElement("span");
+  anchor.className = "gs-anchor";
+  anchor.setAttribute("data-gs-anchor", "");
+  // server-rendered badge markup, escaped by the server's badge renderer
+  anchor.innerHTML = markup;
+  return anchor;
+}
+
+function track(anchor, image) {
+  placed.add({ anchor, image });
+  if (resizeObserver) resizeObserver.observe(image);
+}
+
+function insertAfter(image, anchor) {
+  const parent = image.parentElement;
+  const host = parent && parent.tagName === "PICTURE" ? parent : image;
+  host.after(anchor);
+}
+
+// Move every anchor onto its image: reset, measure all, then write all (two layouts).
+function placeAll() {
+  frame = 0;
+  const items = [];
+  for (const item of placed) {
+    if (item.anchor.isConnected && item.image.isConnected) items.push(item);
+    else placed.delete(item);
+  }
+  for (const { anchor } of items) {
+    anchor.style.marginLeft = "0px";
+    anchor.style.marginTop = "0px";
+  }
+  const boxes = items.map(({ anchor, image }) => [
+    anchor.getBoundingClientRect(),
+    image.getBoundingClientRect(),
+  ]);
+  items.forEach(({ anchor }, index) => {
+    const [at, image] = boxes[index];
+    const shown = image.width > 0 && image.height > 0;
+    anchor.style.visibility = shown ? "" : "hidden";
+    if (!shown) return;
+    anchor.style.marginLeft = `${image.left - at.left}px`;
+    anchor.style.marginTop = `${image.top - at.top}px`;
+    anchor.style.width = `${image.width}px`;
+    anchor.style.height = `${image.height}px`;
+    anchor.toggleAttribute("data-gs-compact", Math.min(image.width, image.height) < COMPACT_PX);
+  });
+}
+
+function schedulePlace() {
+  if (!frame) frame = requestAnimationFrame(placeAll);
+}
+
+// {% genstatus_badge_wrap %}: the anchor follows what it wraps; its image is the nearest
+// image before it (the wrapped element or inside it).
+function wrappedImage(anchor) {
+  for (let node = anchor.previousElementSibling; node; node = node.previousElementSibling) {
+    if (node.matches(IMAGE)) return node.tagName === "PICTURE" ? node.querySelector("img") || node : node;
+    const inside = node.querySelectorAll(IMAGE);
+    if (inside.length) return inside[inside.length - 1];
+  }
+  return null;
+}
+
+const wrapped = new WeakSet();
+
+function placeWrapped() {
+  for (const anchor of document.querySelectorAll("[data-gs-anchor][data-gs-wrap]")) {
+    if (wrapped.has(anchor)) continue;
+    const image = wrappedImage(anchor);
+    if (!image) continue;
+    wrapped.add(anchor);
+    track(anchor, image);
+  }
+}
+
+// --- fetching ------------------------------------------------------------------------------
+
+// The badge of an asset the server was not asked about (no badges URL, a failed request):
+// the server's "none" badge, hidden, which the live client's snapshot fills in.
+function placeholder(assetId) {
+  const template = document.querySelector('template[data-gs-badge-template="none"]');
+  const badge = template && template.content.querySelector(".gs-badge");
+  if (!badge) return "";
+  const clone = badge.cloneNode(true);
+  clone.setAttribute("data-gs-asset", assetId);
+  clone.setAttribute("data-gs-generation", "");
+  clone.setAttribute("data-gs-version", "0");
+  clone.setAttribute("data-gs-progress", "");
+  clone.setAttribute("data-gs-show-completed", "false");
+  const box = document.createElement("span");
+  box.className = "gs-badges gs-badges--overlay";
+  box.append(clone);
+  return box.outerHTML;
+}
+
+// {asset id: markup} from the server; null when it could not be asked (placeholders then).
+async function fetchBadges(assetIds) {
+  if (!badgesUrl) return null;
+  const badges = {};
+  for (let i = 0; i < assetIds.length; i += maxBatch) {
+    const url = new URL(badgesUrl, window.location.href);
+    url.searchParams.set("asset", assetIds.slice(i, i + maxBatch).join(","));
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (response.status === 403) return {}; // logged out: no badges to show
+      if (!response.ok) return null;
+      Object.assign(badges, (await response.json()).badges || {});
+    } catch {
+      return null; // offline: placeholders, the live client's snapshot fills them in
+    }
+  }
+  return badges;
+}
+
+function newCards() {
+  const found = [];
+  for (const target of targets) {
+    for (const card of document.querySelectorAll(target.cards)) {
+      const known = cards.get(card);
+      if (known && (known.pending || known.anchor.isConnected)) continue;
+      const assetId = idOf(card, target);
+      const image = assetId && imageOf(card, target);
+      if (!image) continue;
+      cards.set(card, { pending: true });
+      found.push({ card, image, assetId });
+    }
+  }
+  return found;
+}
+
+async function scan() {
+  scanTimer = null;
+  placeWrapped();
+  const found = newCards();
+  if (found.length) {
+    const badges = await fetchBadges([...new Set(found.map((item) => item.assetId))]);
+    for (const { card, image, assetId } of found) {
+      // an id the server did not read as one gets no badge
+      const markup = badges === null ? placeholder(assetId) : badges[assetId] || "";
+      if (!markup || !image.isConnected) {
+        cards.delete(card);
+        continue;
+      }
+      const anchor = anchorFor(markup);
+      insertAfter(image, anchor);
+      cards.set(card, { anchor });
+      track(anchor, image);
+    }
+  }
+  placeAll();
+  if (placed.size) document.dispatchEvent(new CustomEvent("genstatus:badges"));
+}
+
+function scheduleScan() {
+  clearTimeout(scanTimer);
+  scanTimer = setTimeout(scan, SCAN_DELAY_MS);
+}
+
+function ownMutation(record) {
+  const target = record.target instanceof Element ? record.target : record.target.parentElement;
+  if (target && target.closest("[data-gs-anchor]")) return true; // a badge changed
+  const nodes = [...record.addedNodes, ...record.removedNodes];
+  return nodes.length > 0 && nodes.every((node) => node instanceof Element && node.matches("[data-gs-anchor]"));
+}
+
+function start() {
+  readConfig();
+  if (!targets.length && !document.querySelector("[data-gs-anchor]")) return;
+  if ("ResizeObserver" in window) resizeObserver = new ResizeObserver(schedulePlace);
+  window.addEventListener("resize", schedulePlace);
+  document.addEventListener("load", schedulePlace, true); // images, capturing
+  if (document.fonts) document.fonts.ready.then(schedulePlace);
+  new MutationObserver((records) => {
+    if (records.every(ownMutation)) return;
+    scheduleScan();
+    schedulePlace();
+  }).observe(document.body, { childList: true, subtree: true });
+  scan();
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
