@@ -30,8 +30,6 @@ def test_configured_project_passes():
         ({"GENSTATUS_ASSET_MODEL": ""}, ["genstatus.E001"]),
         ({"GENSTATUS_ASSET_MODEL": "Asset"}, ["genstatus.E002"]),
         ({"GENSTATUS_ASSET_MODEL": "gallery.Nope"}, ["genstatus.E003"]),
-        # the asset's app without migrations: migrate would stop with a raw traceback
-        ({"MIGRATION_MODULES": {"gallery": "gallery.no_migrations_here"}}, ["genstatus.E011"]),
         ({"CHANNEL_LAYERS": {}}, ["genstatus.W001"]),
         ({"GENSTATUS_MAX_RETRIES": -1}, ["genstatus.E004"]),
         ({"GENSTATUS_STALE_AFTER": "soon"}, ["genstatus.E004"]),
@@ -47,6 +45,19 @@ def test_configured_project_passes():
 )
 def test_misconfiguration_is_reported_with_its_id(settings, expected):
     assert genstatus_ids(**settings) == expected
+
+
+def test_an_asset_app_without_migrations_is_named_before_migrate(settings):
+    """A database check: migrate runs it (makemigrations, which fixes it, does not)."""
+    from django.core.checks import run_checks
+
+    settings.MIGRATION_MODULES = {"gallery": "gallery.no_migrations_here"}
+    assert genstatus_ids() == []
+    errors = [m for m in run_checks(databases=["default"]) if m.id == "genstatus.E011"]
+    assert len(errors) == 1
+    assert "makemigrations gallery" in errors[0].hint
+    settings.MIGRATION_MODULES = {}
+    assert not [m for m in run_checks(databases=["default"]) if m.id == "genstatus.E011"]
 
 
 def test_queued_stale_after_none_turns_the_lost_job_reaper_off():
