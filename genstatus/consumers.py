@@ -95,8 +95,8 @@ class GenerationStatusConsumer(SocketReads, AsyncJsonWebsocketConsumer):  # type
     max_ids = 1000  # asset ids and generation ids, each, per connection
     panel_snapshot_limit = snapshots.PANEL_SNAPSHOT_LIMIT
     frame_types = FRAME_TYPES  # each has a ``handle_<type>(message, ref)``
-    frame_rate = 20.0  # client frames per second, sustained ...
-    frame_burst = 60  # ... and at once; beyond: an error frame, then 4429
+    frame_rate = 20.0  # client frames (of up to 8 KiB; larger count more) a second ...
+    frame_burst = 60  # ... and at once; beyond: an error frame, and after as many, 4429
     max_handshakes = 200  # sockets of this process between arrival and first snapshot
     handshake_grace = 10.0  # seconds after accept a socket without a snapshot stops counting
 
@@ -141,7 +141,7 @@ class GenerationStatusConsumer(SocketReads, AsyncJsonWebsocketConsumer):  # type
         self.sent_versions: dict[int, int] = {}
         self.panel_since = 0  # the newest panel row sent: where a server resync starts
         self.bucket = FrameBucket(self.frame_rate, self.frame_burst)
-        self.refused = 0  # frames refused in a row
+        self.refused = 0  # frames refused
         self.pending = None
         self.reading = None
 
@@ -173,10 +173,9 @@ class GenerationStatusConsumer(SocketReads, AsyncJsonWebsocketConsumer):  # type
     ) -> None:
         if not hasattr(self, "user") or self.closed:
             return  # refused or closed sockets: frames still queued cost nothing
-        if not self.bucket.take():
+        if not self.bucket.take(len(text_data or bytes_data or "")):
             await self._refuse_frame()
             return
-        self.refused = 0
         try:
             if text_data is None:
                 raise ProtocolError("bad_frame", "Send JSON text frames, not binary.")
@@ -185,8 +184,9 @@ class GenerationStatusConsumer(SocketReads, AsyncJsonWebsocketConsumer):  # type
             await self.send_error(error, None)
 
     async def _refuse_frame(self) -> None:
-        """Over the frame rate: an error frame (the frame is dropped unread); a socket that
-        keeps sending ``frame_burst`` more is closed with 4429."""
+        """Over the frame rate: an error frame (the frame is dropped unread); once
+        ``frame_burst`` frames were refused the socket is closed with 4429. A page never
+        comes near the rate (live.js sends a frame every few seconds)."""
         self.refused += 1
         if self.refused > self.frame_burst:
             self.closed = True

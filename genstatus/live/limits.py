@@ -18,6 +18,7 @@ import weakref
 from typing import Any
 
 CLOSE_TRY_LATER = 4429  # busy or flooding: reconnect later, with backoff
+FRAME_UNIT = 8192  # characters of a client frame that cost one token of the frame rate
 TICKET = "genstatus.admission"  # the scope key of a socket's admission ticket
 
 
@@ -109,7 +110,8 @@ class LiveAdmissionMiddleware:
 
 
 class FrameBucket:
-    """A token bucket: ``rate`` frames a second, ``burst`` at once."""
+    """A token bucket: ``rate`` frames a second, ``burst`` at once; a frame costs one token
+    per started ``FRAME_UNIT`` characters (a 54 KB frame is seven small ones)."""
 
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
@@ -117,11 +119,12 @@ class FrameBucket:
         self.tokens = float(burst)
         self.stamp = time.monotonic()
 
-    def take(self) -> bool:
+    def take(self, size: int = 0) -> bool:
         now = time.monotonic()
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens < 1:
+        cost = 1 + size // FRAME_UNIT
+        if self.tokens < cost:
             return False
-        self.tokens -= 1
+        self.tokens -= cost
         return True
