@@ -8,6 +8,7 @@ processes; ``GENSTATUS_TEST_DB_SUFFIX`` keeps parallel runs apart.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -21,7 +22,10 @@ ASGI_APPLICATION = "tests.contrib.wagtail_project.asgi.application"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 STATIC_URL = "static/"
 MEDIA_URL = "media/"
-MEDIA_ROOT = os.environ.get("GENSTATUS_MEDIA_ROOT", str(BASE_DIR / ".media"))
+SUFFIX = os.environ.get("GENSTATUS_TEST_DB_SUFFIX", "")
+MEDIA_ROOT = os.environ.get(
+    "GENSTATUS_MEDIA_ROOT", os.path.join(tempfile.gettempdir(), f"genstatus-wagtail-media{SUFFIX}")
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WAGTAIL_SITE_NAME = "genstatus test site"
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1"
@@ -76,7 +80,6 @@ TEMPLATES = [
     },
 ]
 
-SUFFIX = os.environ.get("GENSTATUS_TEST_DB_SUFFIX", "")
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
