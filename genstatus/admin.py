@@ -40,6 +40,7 @@ from genstatus.panel.rows import (
     row_labels,
     rows_queryset,
 )
+from genstatus.panel.stats_views import PanelStatsView
 from genstatus.panel.text import preview
 from genstatus.panel.views import PanelCountsView, PanelRowsView, PanelView
 from genstatus.states import status_display
@@ -180,6 +181,7 @@ class GenerationAdmin(_ModelAdmin):
     panel_confirm_template = "genstatus/admin/panel_confirm.html"
     panel_detail_template = "genstatus/admin/panel_detail.html"
     panel_detail_page_template = "genstatus/admin/panel_detail_page.html"
+    panel_stats_template = "genstatus/admin/panel_stats.html"
     panel_per_page = PER_PAGE
     filterset_class = GenerationFilterSet
 
@@ -309,6 +311,7 @@ class GenerationAdmin(_ModelAdmin):
             ("panel/", "panel", PanelView),
             ("panel/rows/", "panel_rows", PanelRowsView),
             ("panel/counts/", "panel_counts", PanelCountsView),
+            ("panel/stats/", "panel_stats", PanelStatsView),
             ("panel/action/", "panel_action", PanelActionView),
             ("<str:object_id>/panel-detail/", "panel_detail", PanelDetailView),
             ("<str:object_id>/open-asset/", "open_asset", OpenAssetView),

@@ -20,13 +20,14 @@ from django.utils import timezone
 from genstatus import lifecycle
 from genstatus.conf import genstatus_settings
 from genstatus.exceptions import InvalidTransition
-from genstatus.models import Generation
+from genstatus.models import Generation, MaintenanceRun
 from genstatus.states import Status
 
 logger = logging.getLogger("genstatus")
 
 STALE = "stale"  # error code of a processing generation failed by the reaper
 LOST = "lost"  # error code of a pending or queued generation failed by the reaper
+REAP = "reap"  # the reaper's MaintenanceRun row
 _REAP_CHUNK = 500
 
 
@@ -86,7 +87,22 @@ def reap(
             len(result.lost),
             len(result.cancelled),
         )
+    if not dry_run:
+        record_run(REAP, now, len(result.stale) + len(result.lost) + len(result.cancelled))
     return result
+
+
+def record_run(task: str, ran_at: datetime, changed: int = 0) -> None:
+    """Note that ``task`` ran at ``ran_at`` (one row per task): the health banner and the
+    metrics tell a stopped reaper from a quiet one with it."""
+    MaintenanceRun.objects.update_or_create(
+        task=task, defaults={"ran_at": ran_at, "changed": changed}
+    )
+
+
+def last_run(task: str = REAP) -> MaintenanceRun | None:
+    """The last recorded run of ``task``, or None if it never ran."""
+    return MaintenanceRun.objects.filter(task=task).first()
 
 
 Rows = Callable[[QuerySet[Generation]], Iterator[Generation]]

@@ -215,3 +215,19 @@ class GenerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status} ({self.get_kind_display()})"
+
+
+class MaintenanceRun(models.Model):
+    """When a maintenance task last ran (one row per task, e.g. ``"reap"``), written by
+    ``genstatus.maintenance.reap``: the panel's health banner and the metrics read it to
+    tell a stopped reaper from a quiet one."""
+
+    task = models.CharField(max_length=50, primary_key=True)
+    ran_at = models.DateTimeField()
+    changed = models.PositiveIntegerField(default=0, help_text=_("Rows the run changed."))
+
+    class Meta:
+        verbose_name = _("maintenance run")
+
+    def __str__(self) -> str:
+        return f"{self.task} at {self.ran_at:%Y-%m-%d %H:%M:%S}"
