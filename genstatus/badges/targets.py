@@ -91,6 +91,8 @@ class BadgeTarget:
                 f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
                 f"a target takes {', '.join(sorted(KEYS))}."
             )
+        if "cards" not in value:
+            raise ValueError(f"{dict(value)!r} has no cards (a CSS selector of a card).")
         paths = value.get("paths", ())
         if isinstance(paths, str):
             paths = (paths,)
