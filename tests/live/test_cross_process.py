@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -89,3 +90,44 @@ async def test_daphne_refuses_a_foreign_origin(daphne_server: Daphne, user: Any)
             additional_headers={"Cookie": cookie},
         ):
             pass
+
+
+async def test_two_daphne_processes_on_the_redis_layer_both_get_a_change_from_a_third(
+    user: Any, other_user: Any, asset: Any, make_generation: Any
+) -> None:
+    """Two serving processes (as behind a proxy), sockets on both (the owner's and a
+    view-all user's, a badge and a panel), a change committed by a third process."""
+    from django.contrib.auth.models import Permission
+
+    from tests.live.conftest import free_port
+
+    permission = await Permission.objects.aget(codename="view_all_generations")
+    await orm(other_user.user_permissions.add, permission)
+    generation = await orm(make_generation)
+    servers = [Daphne(free_port()), Daphne(free_port())]
+    for server in servers:
+        await asyncio.to_thread(server.start)
+    try:
+        cookies = [await orm(session_cookie, user), await orm(session_cookie, other_user)]
+        subscriptions = [{"assets": [asset.pk]}, {"panel": {"filters": {}, "since": 0}}]
+        async with contextlib.AsyncExitStack() as stack:
+            sockets = []
+            for server in servers:
+                for cookie, subscription in zip(cookies, subscriptions, strict=True):
+                    ws = await stack.enter_async_context(
+                        websockets.connect(
+                            server.ws_url, origin=server.url, additional_headers={"Cookie": cookie}
+                        )
+                    )
+                    await receive(ws, "hello")
+                    await ws.send(json.dumps({"type": "subscribe", **subscription}))
+                    await receive(ws, "snapshot")
+                    sockets.append(ws)
+            await run_worker(str(generation.pk), "failed")
+            for ws in sockets:  # four sockets, two processes
+                items = (await receive(ws, "updates", timeout=10))["items"]
+                assert items[-1]["generation_id"] == generation.pk
+                assert items[-1]["status"] == "failed"
+    finally:
+        for server in servers:
+            await asyncio.to_thread(server.stop)
