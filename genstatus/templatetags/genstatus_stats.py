@@ -32,7 +32,7 @@ def genstatus_health(context: template.Context) -> Health | None:
 
 @register.filter
 def gs_duration(seconds: Any) -> str:
-    if seconds is None:
+    if seconds is None or seconds == "":  # "": a figure with no percentiles
         return "—"
     value = float(seconds)
     if value < 1:
@@ -48,6 +48,6 @@ def gs_duration(seconds: Any) -> str:
 
 @register.filter
 def gs_percent(rate: Any) -> str:
-    if rate is None:
+    if rate is None or rate == "":
         return "—"
     return _("%(n)s %%") % {"n": formats.number_format(float(rate) * 100, 1)}
