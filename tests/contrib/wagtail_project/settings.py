@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     # genstatus's Wagtail app: badges, the panel in Wagtail's admin, open asset
     "genstatus.contrib.wagtail",
     "tests.contrib.wagtail_project.media",
+    "wagtail.snippets",
     "wagtail.users",
     "wagtail.documents",
     "wagtail.images",

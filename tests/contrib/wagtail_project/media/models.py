@@ -15,3 +15,13 @@ class CustomRendition(AbstractRendition):
 
     class Meta:
         unique_together = (("image", "filter_spec", "focal_point_key"),)
+
+
+class Feature(models.Model):
+    """A snippet with an image field: its form opens Wagtail's image chooser."""
+
+    title = models.CharField(max_length=255)
+    image = models.ForeignKey(CustomImage, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return self.title
