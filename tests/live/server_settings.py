@@ -6,6 +6,8 @@ import os
 from tests.settings import *  # noqa: F403
 
 DATABASES["default"]["NAME"] = os.environ["GENSTATUS_LIVE_DB_NAME"]  # noqa: F405
+if os.environ.get("GENSTATUS_LIVE_DB_POOL"):  # bench/bench_connect.py --pool
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 8}  # noqa: F405
 GENSTATUS_LIVE_COALESCE = float(os.environ.get("GENSTATUS_LIVE_COALESCE", "0.05"))
 if "CONFIG" in CHANNEL_LAYERS["default"]:  # noqa: F405  (Redis)
     _config = CHANNEL_LAYERS["default"]["CONFIG"]  # noqa: F405
