@@ -280,7 +280,7 @@ def test_reap_reads_lost_jobs_in_batches(waiting, settings, clock):
         for q in queries.captured_queries
         if q["sql"].startswith("SELECT")
         and q["sql"].endswith("LIMIT 2")
-        and 'updated_at" <' in q["sql"]
+        and connection.ops.quote_name("updated_at") + " <" in q["sql"]
     ]
     assert len(reads) == 3  # 2, 2, then 1 (short: the last)
 
