@@ -89,7 +89,9 @@ class GenerationStatusAdminMixin:
         options = badges.options_key(show_completed=self.genstatus_show_completed, inline=True)
         page: _PageBadges | None = getattr(obj, PAGE_ATTRIBUTE, None)
         if page is None:  # a row rendered outside the changelist: shows nothing of a user
-            return badges.render_badge(asset, {}, inline=True)
-        return SafeString(page.render(asset, options))
+            markup: str = badges.render_badge(asset, {}, inline=True)
+        else:
+            markup = page.render(asset, options)
+        return SafeString(f'<span class="gs-column">{markup}</span>')
 
     genstatus_badge.short_description = capfirst(Generation._meta.verbose_name)  # type: ignore[attr-defined]

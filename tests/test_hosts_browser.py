@@ -22,7 +22,7 @@ from genstatus import lifecycle
 from genstatus.states import Status
 from tests.conftest import login_browser
 from tests.hostproject import settings as host_settings
-from tests.test_gallery_browser import screenshot_path
+from tests.test_gallery_browser import box, screenshot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -199,3 +199,40 @@ def test_the_page_gets_the_targets_of_its_path_only(
     config = html.split('<script type="application/json" data-gs-targets>')[1].split("<")[0]
     assert [target["cards"] for target in json.loads(config)["targets"]] == list(SECTIONS.values())
     assert "data-gs-targets" not in client.get("/photos/wrapped/").content.decode()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_admin_mixin_column_in_a_host_changelist(
+    live_server: Any,
+    browser: Any,
+    host: None,
+    photos: list[Asset],
+    admin_user: Any,
+    width: int,
+    tmp_path: Path,
+) -> None:
+    for photo in photos:  # the admin's user sees every generation
+        photo.owner = admin_user
+        photo.save()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    login_browser(page, live_server.url, admin_user)
+    page.goto(f"{live_server.url}/hostadmin/gallery/asset/")
+    page.wait_for_selector("td.field-genstatus_badge .gs-badge", state="attached")
+    assert page.locator("th.column-genstatus_badge").count() == 1
+    badges = page.locator("td.field-genstatus_badge .gs-badge:not([hidden])")
+    assert badges.count() == 5
+    for index in range(badges.count()):
+        badge = badges.nth(index)
+        badge.scroll_into_view_if_needed()
+        cell = box(badge.locator("xpath=ancestor::td[1]"))
+        inner = box(badge)
+        assert cell["x"] <= inner["x"]
+        assert inner["x"] + inner["width"] <= cell["x"] + cell["width"]
+        assert cell["y"] <= inner["y"]
+        assert inner["y"] + inner["height"] <= cell["y"] + cell["height"]
+    page.screenshot(path=str(screenshot_path(tmp_path, f"hosts-admin-{width}.png")))
+    assert errors == []
+    context.close()
