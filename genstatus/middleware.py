@@ -93,4 +93,4 @@ class BadgeTargetsMiddleware:
         the response is a page the snippet may go into."""
         if not injectable(response):
             return []
-        return targets_for_path(request.path)
+        return targets_for_path(request.path_info)

@@ -65,7 +65,8 @@ class BadgeTarget:
     first matching ``a[href]``, or of the card itself when it is a link; the id is its
     group named ``id``, else its first group). ``image``: a CSS selector, inside the card,
     of what the badge is placed on (``""``: the card itself). ``paths``: regular
-    expressions searched in ``request.path``; the target applies to every path when empty.
+    expressions searched in ``request.path_info`` (the path without a script prefix); the
+    target applies to every path when empty.
     """
 
     cards: str
