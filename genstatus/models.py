@@ -231,3 +231,32 @@ class MaintenanceRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task} at {self.ran_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DailyStat(models.Model):
+    """Everyone's generations counted per closed UTC day: created ones by provider and
+    operation (``kind="created"``), finished ones by provider, operation, status and
+    error code (``"finished"``), and a ``"closed"`` row marking the day as counted. The
+    30-day window of the Statistics page reads these instead of every row of the window
+    (``genstatus.stats.rollup``); rows are written once per day, by the first read that
+    needs them."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=10)
+    provider = models.CharField(max_length=100, blank=True)
+    operation_type = models.CharField(max_length=50, blank=True)
+    status = models.CharField(max_length=20, blank=True)
+    error_code = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily statistic")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "provider", "operation_type", "status", "error_code"],
+                name="gs_dailystat_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.provider} {self.operation_type} {self.status}"

@@ -198,3 +198,35 @@ def test_windows_and_their_buckets():
     assert [w.slug for w in WINDOWS] == ["1h", "24h", "7d", "30d"]
     assert window_of("nonsense").slug == "24h"
     assert window_of("7d").step == timedelta(hours=6)
+
+
+def test_thirty_days_for_everyone_read_the_daily_counts(jobs, monkeypatch):
+    from genstatus.models import DailyStat
+    from genstatus.stats import rollup
+
+    month = window_of("30d")
+    rolled = statistics(EVERYBODY, month, NOW)
+    # whole UTC days inside the window, closed: Nov 7 to Dec 5
+    assert DailyStat.objects.filter(kind="closed").count() == 29
+    rows = DailyStat.objects.count()
+    assert statistics(EVERYBODY, month, NOW).figures == rolled.figures  # counted once
+    assert DailyStat.objects.count() == rows
+    monkeypatch.setattr(rollup, "closed_days", lambda start, now: None)
+    raw = statistics(EVERYBODY, month, NOW)
+    assert rolled.figures == raw.figures
+    assert [(s.provider, s.completed, s.failed) for s in rolled.series] == [
+        (s.provider, s.completed, s.failed) for s in raw.series
+    ]
+    assert rolled.total.completed == 4
+    assert rolled.total.created == 10
+
+
+def test_a_closed_day_is_counted_once_and_kept(jobs, user):
+    from genstatus.models import DailyStat
+
+    month = window_of("30d")
+    before = statistics(EVERYBODY, month, NOW).total.completed
+    # a row of a counted day, removed (pruned) later: the day keeps its count
+    Generation.objects.filter(finished_at=NOW - 23 * H).delete()
+    assert DailyStat.objects.filter(kind="finished", day=(NOW - 23 * H).date()).exists()
+    assert statistics(EVERYBODY, month, NOW).total.completed == before

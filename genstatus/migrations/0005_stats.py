@@ -2,6 +2,8 @@
 #
 # - MaintenanceRun: one row per maintenance task ("reap"), written by each reaper run, so
 #   the panel's health banner and the metrics can say when the reaper last ran.
+# - DailyStat: everyone's counts per closed UTC day (genstatus.stats.rollup), which the
+#   30-day window reads instead of every row of the window.
 # - gs_gen_finished_stats: the finished rows by finish time. Every windowed figure of the
 #   Statistics page and of the metrics (completed, failed, cancelled, error codes, queue
 #   wait and run duration, the series) reads one range of it. On PostgreSQL it carries
@@ -82,6 +84,28 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={"verbose_name": "maintenance run"},
+        ),
+        migrations.CreateModel(
+            name="DailyStat",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("day", models.DateField()),
+                ("kind", models.CharField(max_length=10)),
+                ("provider", models.CharField(blank=True, max_length=100)),
+                ("operation_type", models.CharField(blank=True, max_length=50)),
+                ("status", models.CharField(blank=True, max_length=20)),
+                ("error_code", models.CharField(blank=True, max_length=100)),
+                ("count", models.PositiveIntegerField(default=0)),
+            ],
+            options={
+                "verbose_name": "daily statistic",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "kind", "provider", "operation_type", "status", "error_code"),
+                        name="gs_dailystat_unique",
+                    )
+                ],
+            },
         ),
         migrations.RunPython(create_indexes, drop_indexes, atomic=False, elidable=False),
     ]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from genstatus.conf import genstatus_settings
 from genstatus.models import visibility
 from genstatus.panel.views import AdminView
-from genstatus.stats.charts import bar_chart
+from genstatus.stats.charts import bar_chart, render_chart
 from genstatus.stats.figures import ALL, Figures, Statistics, statistics
 from genstatus.stats.health import health
 from genstatus.stats.windows import WINDOWS, window_of
@@ -48,42 +48,61 @@ class PanelStatsView(AdminView):
             ],
             "stats": stats,
             "total": stats.total,
-            "groups": self.groups(stats, panel_url),
+            "rows": self.rows(stats, panel_url),
             "charts": [
-                bar_chart(series, providers.get(series.provider, series.provider), window)
+                render_chart(
+                    bar_chart(series, providers.get(series.provider, series.provider), window)
+                )
                 for series in stats.series
             ],
             "health": health(visible, now),
             "show_owner": visible.everybody,
+            "stat_labels": stat_labels(),
         }
         return TemplateResponse(request, admin.panel_stats_template, context)
 
     @staticmethod
-    def groups(stats: Statistics, panel_url: str) -> list[dict[str, Any]]:
-        """Each provider with its total, its operations and its top error codes, each
-        code with a link to the panel's failed rows of that provider (and operation)
-        created since the window's start."""
+    def rows(stats: Statistics, panel_url: str) -> list[dict[str, Any]]:
+        """The table's rows: each provider's total, then its operations; each with its top
+        error codes and a link to the panel's failed rows of that provider (and
+        operation) created since the window's start."""
         providers = dict(genstatus_settings.PROVIDER_CHOICES)
         operations = dict(genstatus_settings.OPERATION_TYPES)
         since = stats.start.replace(microsecond=0).isoformat()
 
         def row(figures: Figures) -> dict[str, Any]:
             query = {"status": "failed", "provider": figures.provider, "created_after": since}
-            if figures.operation != ALL:
+            total = figures.operation == ALL
+            if not total:
                 query["operation_type"] = figures.operation
             return {
                 "figures": figures,
-                "label": operations.get(figures.operation, figures.operation),
+                "total": total,
+                "label": providers.get(figures.provider, figures.provider)
+                if total
+                else operations.get(figures.operation, figures.operation),
                 "failed_url": f"{panel_url}?{urlencode(query)}",
                 "error_codes": figures.top_error_codes,
             }
 
         return [
-            {
-                "provider": total.provider,
-                "label": providers.get(total.provider, total.provider),
-                "total": row(total),
-                "operations": [row(figures) for figures in operations_figures],
-            }
+            row(figures)
             for total, operations_figures in stats.providers()
+            for figures in (total, *operations_figures)
         ]
+
+
+def stat_labels() -> dict[str, str]:
+    """The table's column names, translated once per page (each phone card repeats them)."""
+    return {
+        "created": _("Created"),
+        "completed": _("Completed"),
+        "failed": _("Failed"),
+        "cancelled": _("Cancelled"),
+        "success": _("Success rate"),
+        "wait": _("Queue wait p50 / p95"),
+        "run": _("Run duration p50 / p95"),
+        "codes": _("Top error codes"),
+        "codes_link": _("The failed generations in the panel"),
+        "no_code": _("(no code)"),
+    }

@@ -24,14 +24,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from django.db import connections
 from django.db.models import Count, QuerySet
 
 from genstatus.conf import genstatus_settings
-from genstatus.models import Generation, Visibility
+from genstatus.models import DailyStat, Generation, Visibility
 from genstatus.states import Status
+from genstatus.stats import rollup
 from genstatus.stats.sql import EpochBucket, percentile_cont
 from genstatus.stats.windows import Window
 
@@ -120,24 +120,25 @@ def statistics(visible: Visibility, window: Window, now: datetime) -> Statistics
     """The figures of ``window`` (ending at ``now``) over what ``visible`` allows."""
     start = window.start(now)
     base = visible.filter(Generation.objects.order_by())
-    figures: dict[tuple[str, str], Figures] = {}
-
-    def at(provider: str, operation: str) -> Figures:
-        key = (provider, operation)
-        if key not in figures:
-            figures[key] = Figures(provider, operation)
-        return figures[key]
-
-    finished = base.filter(finished_at__gte=start, finished_at__lt=now)
+    counts = Counts()
     step = int(window.step.total_seconds())
-    buckets = _count_outcomes(finished, step, at)
-    created = base.filter(created_at__gte=start, created_at__lt=now)
-    for row in created.values("provider", "operation_type").annotate(n=Count("pk")):
-        for key in _levels(row["provider"], row["operation_type"]):
-            at(*key).created += row["n"]
+    ranges = [(start, now)]
+    days = rollup.closed_days(start, now) if visible.everybody and step == DAY else None
+    if days is not None:  # whole days from the daily counts, the two ends from the rows
+        ranges = [(start, days[0]), (days[1], now)]
+        counts.add_days(rollup.counted(*days))
+    for lo, hi in ranges:
+        if lo < hi:
+            counts.add_finished(base.filter(finished_at__gte=lo, finished_at__lt=hi), step)
+            counts.add_created(base.filter(created_at__gte=lo, created_at__lt=hi))
+    finished = base.filter(finished_at__gte=start, finished_at__lt=now)
     for key, (queue_wait, run_duration) in _percentiles(finished).items():
-        at(*key).queue_wait, at(*key).run_duration = queue_wait, run_duration
-    return Statistics(window, start, now, figures, _series(buckets, start, now, step))
+        counts.at(*key).queue_wait, counts.at(*key).run_duration = queue_wait, run_duration
+    series = _series(counts.buckets, start, now, step)
+    return Statistics(window, start, now, counts.figures, series)
+
+
+DAY = 86400
 
 
 def _levels(provider: str, operation: str) -> list[tuple[str, str]]:
@@ -147,31 +148,74 @@ def _levels(provider: str, operation: str) -> list[tuple[str, str]]:
 Buckets = dict[str, dict[int, list[int]]]  # provider → bucket → [completed, failed]
 
 
-def _count_outcomes(finished: QuerySet[Generation], step: int, at: Any) -> Buckets:
-    """Outcome counts and error codes into ``at(...)``, and the series' buckets, from one
-    grouped read of the window's finished rows."""
-    buckets: Buckets = defaultdict(dict)
-    rows = finished.values(
-        "provider",
-        "operation_type",
-        "status",
-        "error_code",
-        bucket=EpochBucket("finished_at", step),
-    ).annotate(n=Count("pk"))
-    for row in rows:
-        status, number = row["status"], row["n"]
+class Counts:
+    """The figures being counted: per level (``_levels``), and the series' buckets."""
+
+    def __init__(self) -> None:
+        self.figures: dict[tuple[str, str], Figures] = {}
+        self.buckets: Buckets = defaultdict(dict)
+
+    def at(self, provider: str, operation: str) -> Figures:
+        key = (provider, operation)
+        if key not in self.figures:
+            self.figures[key] = Figures(provider, operation)
+        return self.figures[key]
+
+    def finished(  # one grouped row's columns
+        self, provider: str, operation: str, status: str, code: str, bucket: int, number: int
+    ) -> None:
         if status not in FINISHED:
-            continue
-        for key in _levels(row["provider"], row["operation_type"]):
-            figures = at(*key)
+            return
+        for key in _levels(provider, operation):
+            figures = self.at(*key)
             setattr(figures, status, getattr(figures, status) + number)
             if status == Status.FAILED:
-                code = row["error_code"] or ""
                 figures.error_codes[code] = figures.error_codes.get(code, 0) + number
         if status != Status.CANCELLED:
-            pair = buckets[row["provider"]].setdefault(row["bucket"], [0, 0])
+            pair = self.buckets[provider].setdefault(bucket, [0, 0])
             pair[status == Status.FAILED] += number
-    return buckets
+
+    def created(self, provider: str, operation: str, number: int) -> None:
+        for key in _levels(provider, operation):
+            self.at(*key).created += number
+
+    def add_finished(self, finished: QuerySet[Generation], step: int) -> None:
+        """One grouped read of finished rows (an index-only range of migration 0005)."""
+        rows = finished.values(
+            "provider",
+            "operation_type",
+            "status",
+            "error_code",
+            bucket=EpochBucket("finished_at", step),
+        ).annotate(n=Count("*"))
+        for row in rows:
+            self.finished(
+                row["provider"],
+                row["operation_type"],
+                row["status"],
+                row["error_code"] or "",
+                row["bucket"],
+                row["n"],
+            )
+
+    def add_created(self, created: QuerySet[Generation]) -> None:
+        for row in created.values("provider", "operation_type").annotate(n=Count("*")):
+            self.created(row["provider"], row["operation_type"], row["n"])
+
+    def add_days(self, days: list[DailyStat]) -> None:
+        for stat in days:
+            if stat.kind == rollup.CREATED:
+                self.created(stat.provider, stat.operation_type, stat.count)
+            else:
+                bucket = rollup.day_number(stat.day)
+                self.finished(
+                    stat.provider,
+                    stat.operation_type,
+                    stat.status,
+                    stat.error_code,
+                    bucket,
+                    stat.count,
+                )
 
 
 def _series(buckets: Buckets, start: datetime, end: datetime, step: int) -> list[Series]:
@@ -235,8 +279,8 @@ def postgres_percentiles(started: QuerySet[Generation]) -> dict[tuple[str, str],
         "provider", "operation_type", "status", "created_at", "started_at", "finished_at"
     ).query.sql_with_params()
     fractions = ", ".join(str(f) for f in PERCENTILES)
-    wait = "EXTRACT(EPOCH FROM (w.started_at - w.created_at))"
-    run = "EXTRACT(EPOCH FROM (w.finished_at - w.started_at))"
+    wait = "date_part('epoch', w.started_at - w.created_at)"  # double: faster than numeric
+    run = "date_part('epoch', w.finished_at - w.started_at)"
     sql = (
         "SELECT w.provider, w.operation_type, GROUPING(w.provider), GROUPING(w.operation_type), "
         f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY {wait}), "

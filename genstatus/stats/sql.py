@@ -32,7 +32,8 @@ class EpochBucket(Func):
 
     def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
         # PostgreSQL (and any other database)
-        return self._bucket(compiler, "FLOOR(EXTRACT(EPOCH FROM {}) / %(step)d)::bigint")
+        # date_part is a double precision: much cheaper than EXTRACT's numeric
+        return self._bucket(compiler, "FLOOR(date_part('epoch', {}) / %(step)d)::bigint")
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self._bucket(compiler, "(CAST(strftime('%%%%s', {}) AS INTEGER) / %(step)d)")

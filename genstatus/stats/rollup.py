@@ -1,0 +1,122 @@
+"""Everyone's counts per closed UTC day (``models.DailyStat``).
+
+The 30-day window of the Statistics page for a user who sees every generation reads the
+whole days inside the window from here (about 100 rows a day, whatever the traffic) and
+only its two partial days from the generations table. A day is closed ``GRACE`` after
+UTC midnight (a job finishing just before midnight may commit just after); its counts
+are written once, by the first read that needs them, from the indexes of migration 0005.
+Counts never change afterwards: a generation pruned later still counts on its day.
+Percentiles are not rolled up: they stay exact (``figures``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+
+from genstatus.models import DailyStat, Generation
+from genstatus.states import Status
+from genstatus.stats.sql import EpochBucket
+
+DAY = timedelta(days=1)
+GRACE = timedelta(minutes=5)
+EPOCH = date(1970, 1, 1)
+FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
+CREATED, DONE, CLOSED = "created", "finished", "closed"
+
+
+def midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def closed_days(start: datetime, now: datetime) -> tuple[datetime, datetime] | None:
+    """The UTC midnights ``[first, last)`` bounding the whole, closed days inside
+    ``[start, now)``; None when there is none."""
+    first = midnight(start.astimezone(UTC).date())
+    if first < start:
+        first += DAY
+    last = midnight((now - GRACE).astimezone(UTC).date())
+    return (first, last) if first < last else None
+
+
+def ensure(first: datetime, last: datetime) -> None:
+    """Count the days of ``[first, last)`` not counted yet (one grouped read each for
+    created and finished rows over the missing span)."""
+    days = {first.date() + timedelta(days=n) for n in range((last - first).days)}
+    done = set(DailyStat.objects.filter(kind=CLOSED, day__in=days).values_list("day", flat=True))
+    missing = days - done
+    if not missing:
+        return
+    lo, hi = midnight(min(missing)), midnight(max(missing)) + DAY
+    rows = [*_finished(lo, hi, missing), *_created(lo, hi, missing)]
+    rows += [DailyStat(day=day, kind=CLOSED) for day in missing]
+    with transaction.atomic():
+        DailyStat.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+
+
+def _day(number: int) -> date:
+    return EPOCH + timedelta(days=number)
+
+
+def _finished(lo: datetime, hi: datetime, missing: set[date]) -> Iterator[DailyStat]:
+    grouped: Any = (
+        Generation.objects.filter(finished_at__gte=lo, finished_at__lt=hi, status__in=FINISHED)
+        .order_by()
+        .values(
+            "provider",
+            "operation_type",
+            "status",
+            "error_code",
+            number=EpochBucket("finished_at", 86400),
+        )
+        .annotate(n=Count("*"))
+    )
+    for row in grouped:
+        day = _day(row["number"])
+        if day in missing:
+            code = row["error_code"] if row["status"] == Status.FAILED else ""
+            yield DailyStat(
+                day=day,
+                kind=DONE,
+                provider=row["provider"],
+                operation_type=row["operation_type"],
+                status=row["status"],
+                error_code=code,
+                count=row["n"],
+            )
+
+
+def _created(lo: datetime, hi: datetime, missing: set[date]) -> Iterator[DailyStat]:
+    grouped: Any = (
+        Generation.objects.filter(created_at__gte=lo, created_at__lt=hi)
+        .order_by()
+        .values("provider", "operation_type", number=EpochBucket("created_at", 86400))
+        .annotate(n=Count("*"))
+    )
+    for row in grouped:
+        day = _day(row["number"])
+        if day in missing:
+            yield DailyStat(
+                day=day,
+                kind=CREATED,
+                provider=row["provider"],
+                operation_type=row["operation_type"],
+                count=row["n"],
+            )
+
+
+def counted(first: datetime, last: datetime) -> list[DailyStat]:
+    """The counts of the days of ``[first, last)``, counting any not counted yet."""
+    ensure(first, last)
+    return list(
+        DailyStat.objects.filter(day__gte=first.date(), day__lt=last.date()).exclude(kind=CLOSED)
+    )
+
+
+def day_number(day: date) -> int:
+    """The day's bucket number (``EpochBucket(..., 86400)``)."""
+    return (day - EPOCH).days
