@@ -123,6 +123,9 @@ def chromium(width: int = 1440, height: int = 900) -> Iterator[Any]:
 
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    # Playwright's sync API runs an event loop in this thread: the test's ORM calls need this
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -132,6 +135,10 @@ def chromium(width: int = 1440, height: int = 900) -> Iterator[Any]:
             yield page
         finally:
             browser.close()
+            if previous is None:
+                del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def log_in(page: Any, base_url: str, user: Any) -> None:
@@ -160,10 +167,10 @@ def assert_inside(inner: dict[str, float], outer: dict[str, float], what: str) -
 
 
 def badges_inside_images(page: Any, cards: str, image: str) -> int:
-    """Every card of ``cards`` with a badge has it inside its ``image``; how many."""
+    """Every card of ``cards`` with a badge in view has it inside its ``image``; how many."""
     count = 0
     for card in page.locator(cards).all():
-        badge = card.locator(".gs-badge")
+        badge = card.locator(".gs-badge:visible")  # a completed one hides
         if not badge.count():
             continue
         assert_inside(box(badge.first), box(card.locator(image).first), card.inner_text()[:60])

@@ -6,7 +6,7 @@ Wagtail renders its cards; these targets name them for ``targets.js``
 after a search, a filter or a layout toggle, or opens the chooser), fetches their badges
 in one request and places each over its card's picture. An image's id is read from its
 link: the editor (``/images/<id>/``) in the listing, the chooser's choice
-(``/images/chooser/<id>/``) in the chooser.
+(``/images/chooser/chosen/<id>/``) in the chooser.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 
 from genstatus.badges.targets import BadgeTarget, render_targets_snippet
 
-IMAGE_LINK = r"/images/(?:chooser/)?(\d+)/"
+IMAGE_LINK = r"/images/(?:chooser/chosen/)?(\d+)/"
 
 TARGETS = (
     # grid layout, listing and chooser: <li> > a.image-choice > … .image > img

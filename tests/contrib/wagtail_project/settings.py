@@ -29,6 +29,7 @@ MEDIA_ROOT = os.environ.get(
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WAGTAIL_SITE_NAME = "genstatus test site"
 WAGTAILADMIN_BASE_URL = "http://127.0.0.1"
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # no call home from the tests
 
 INSTALLED_APPS = [
     "daphne",
