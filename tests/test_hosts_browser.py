@@ -252,3 +252,32 @@ def test_the_admin_mixin_column_in_a_host_changelist(
     page.screenshot(path=str(screenshot_path(tmp_path, f"hosts-admin-{width}.png")))
     assert errors == []
     context.close()
+
+
+def test_a_badge_follows_its_card_when_the_host_replaces_the_image(
+    live_server: Any, browser: Any, host: None, photos: list[Asset], user: Any
+) -> None:
+    context, page = open_photos(browser, live_server.url, user, 1440, "/photos/")
+    before = len(page.badge_requests)
+    page.evaluate(
+        """() => { const link = document.querySelector(".photo-grid figure a");
+          const old = link.querySelector("img");
+          const image = document.createElement("img");
+          image.src = old.src; image.alt = ""; image.style.width = "60%";
+          old.replaceWith(image);
+          document.querySelector(".photo-grid").prepend(document.createElement("hr")); }"""
+    )
+    page.wait_for_function(
+        """() => { const f = document.querySelector(".photo-grid figure");
+          const a = f.querySelector("[data-gs-anchor]");
+          const image = f.querySelector("img");
+          if (!a || !image.complete) return false;
+          const r = a.getBoundingClientRect(), q = image.getBoundingClientRect();
+          return Math.abs(r.top - q.top) < 1 && Math.abs(r.left - q.left) < 1
+            && Math.abs(r.width - q.width) < 1; }"""
+    )
+    rows = page.evaluate(MEASURE, [SECTIONS["grid"], "img"])
+    assert assert_inside("grid", 1440, rows) == 5
+    assert len(page.badge_requests) == before  # the same badge, moved: no request
+    assert page.js_errors == []
+    context.close()

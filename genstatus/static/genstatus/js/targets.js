@@ -25,7 +25,7 @@ const targets = [];
 let badgesUrl = "";
 let maxBatch = 500;
 const cards = new WeakMap(); // card -> {anchor} once placed, {pending: true} while fetched
-const placed = new Set(); // {anchor, image}
+const placed = new Map(); // anchor -> the image it is placed on
 let scanTimer = null;
 let frame = 0;
 let resizeObserver = null;
@@ -92,7 +92,7 @@ function anchorFor(markup) {
 }
 
 function track(anchor, image) {
-  placed.add({ anchor, image });
+  placed.set(anchor, image);
   if (resizeObserver) resizeObserver.observe(image);
 }
 
@@ -106,9 +106,9 @@ function insertAfter(image, anchor) {
 function placeAll() {
   frame = 0;
   const items = [];
-  for (const item of placed) {
-    if (item.anchor.isConnected && item.image.isConnected) items.push(item);
-    else placed.delete(item);
+  for (const [anchor, image] of placed) {
+    if (anchor.isConnected && image.isConnected) items.push({ anchor, image });
+    else placed.delete(anchor);
   }
   for (const { anchor } of items) {
     anchor.style.marginLeft = "0px";
@@ -197,12 +197,24 @@ async function fetchBadges(assetIds) {
   return badges;
 }
 
+// A card placed before whose image the host replaced: its badge moves to the new image.
+function moved(known, card, target) {
+  const image = imageOf(card, target);
+  if (!image || image === known.image) return true;
+  insertAfter(image, known.anchor);
+  cards.set(card, { anchor: known.anchor, image });
+  track(known.anchor, image);
+  return true;
+}
+
 function newCards() {
   const found = [];
   for (const target of targets) {
     for (const card of document.querySelectorAll(target.cards)) {
       const known = cards.get(card);
-      if (known && (known.pending || known.anchor.isConnected)) continue;
+      if (known && (known.pending || (known.anchor.isConnected && moved(known, card, target)))) {
+        continue;
+      }
       const assetId = idOf(card, target);
       const image = assetId && imageOf(card, target);
       if (!image) continue;
@@ -228,7 +240,7 @@ async function scan() {
       }
       const anchor = anchorFor(markup);
       insertAfter(image, anchor);
-      cards.set(card, { anchor });
+      cards.set(card, { anchor, image });
       track(anchor, image);
     }
   }
