@@ -24,8 +24,9 @@ from genstatus.badges.targets import BadgeTarget, render_targets_snippet, target
 
 __all__ = ["BadgeTargetsMiddleware", "inject_snippet", "injectable"]
 
-ASSETS_MARKER = b"data-gs-badge-template"
-TARGETS_MARKER = b"data-gs-targets"
+# what render_targets_snippet() writes (lowercase: matched in the lowercased page)
+ASSETS_MARKER = b"<template data-gs-badge-template="
+TARGETS_MARKER = b'<script type="application/json" data-gs-targets>'
 
 
 def injectable(response: HttpResponseBase) -> bool:
@@ -47,7 +48,9 @@ def inject_snippet(request: HttpRequest, response: Any, targets: list[BadgeTarge
     if at < 0 or TARGETS_MARKER in lowered:
         return
     snippet = render_targets_snippet(request, targets, assets=ASSETS_MARKER not in lowered)
-    response.content = content[:at] + snippet.encode(response.charset) + content[at:]
+    # a page in a legacy charset gets the translated texts it cannot hold as references
+    data = snippet.encode(response.charset, errors="xmlcharrefreplace")
+    response.content = content[:at] + data + content[at:]
     if response.has_header("Content-Length"):
         response["Content-Length"] = str(len(response.content))
 

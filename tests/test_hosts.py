@@ -165,7 +165,8 @@ def test_the_middleware_leaves_other_responses_alone(targets: None, user: Any, c
     elif case == "no body":
         response = HttpResponse("<li>a fragment</li>")
     elif case == "configured":
-        response = HttpResponse(PAGE.replace("<main>", "<script data-gs-targets></script><main>"))
+        config = '<script type="application/json" data-gs-targets>{}</script>'
+        response = HttpResponse(PAGE.replace("<main>", f"{config}<main>"))
     before = b"".join(response) if response.streaming else response.content
     result = run(response, path=path, user=who)
     if not result.streaming:
@@ -176,10 +177,24 @@ def test_the_middleware_leaves_other_responses_alone(targets: None, user: Any, c
 def test_the_middleware_adds_only_the_configuration_to_a_page_with_the_assets(
     targets: None, user: Any
 ) -> None:
-    page = PAGE.replace("<head>", '<head><template data-gs-badge-template="none"></template>')
+    page = PAGE.replace("<head>", '<head><TEMPLATE data-gs-badge-template="none"></TEMPLATE>')
     content = run(HttpResponse(page), user=user).content.decode()
     assert content.count("data-gs-badge-template") == 1
     assert content.count("data-gs-targets") == 1
+    # the text of a page (here, escaped markup) is not taken for the assets
+    text = PAGE.replace("<main>", "<main>&lt;template data-gs-badge-template=")
+    assert "genstatus.css" in run(HttpResponse(text), user=user).content.decode()
+
+
+def test_a_page_in_a_legacy_charset_gets_the_snippet_as_character_references(
+    targets: None, user: Any, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "ja"
+    response = HttpResponse(PAGE.encode("latin-1"), content_type="text/html; charset=latin-1")
+    content = run(response, user=user).content
+    assert b"data-gs-targets" in content
+    assert b"&#" in content  # the Japanese labels, as references
+    content.decode("latin-1")
 
 
 def test_without_targets_the_middleware_changes_nothing(user: Any) -> None:
