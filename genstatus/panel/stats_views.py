@@ -20,8 +20,9 @@ from genstatus.conf import genstatus_settings
 from genstatus.models import visibility
 from genstatus.panel.views import AdminView
 from genstatus.stats.charts import bar_chart, render_chart
-from genstatus.stats.figures import ALL, Figures, Statistics, statistics
+from genstatus.stats.figures import Figures, Statistics, statistics
 from genstatus.stats.health import health
+from genstatus.stats.percentiles import ALL
 from genstatus.stats.windows import WINDOWS, window_of
 
 

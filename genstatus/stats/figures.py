@@ -25,26 +25,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from django.db import connections
 from django.db.models import Count, QuerySet
 
 from genstatus.conf import genstatus_settings
-from genstatus.models import DailyStat, Generation, Visibility
+from genstatus.models import Generation, Visibility
 from genstatus.states import Status
-from genstatus.stats import rollup
-from genstatus.stats.sql import EpochBucket, percentile_cont
+from genstatus.stats import percentiles, rollup
+from genstatus.stats.percentiles import ALL, Percentiles, levels
+from genstatus.stats.sql import EpochBucket
 from genstatus.stats.windows import Window
 
 FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
-PERCENTILES = (0.5, 0.95)
 TOP_ERROR_CODES = 5
-ALL = ""  # the key of "every operation" (a provider's total) and "every provider"
-
-
-@dataclass(frozen=True)
-class Percentiles:
-    p50: float
-    p95: float
 
 
 @dataclass
@@ -124,25 +116,39 @@ def statistics(visible: Visibility, window: Window, now: datetime) -> Statistics
     step = int(window.step.total_seconds())
     ranges = [(start, now)]
     days = rollup.closed_days(start, now) if visible.everybody and step == DAY else None
+    histograms: percentiles.Histograms = {}
     if days is not None:  # whole days from the daily counts, the two ends from the rows
         ranges = [(start, days[0]), (days[1], now)]
         counts.add_days(rollup.counted(*days))
+        for kind, provider, operation, bucket, number in rollup.histograms(*days):
+            percentiles.add(histograms, provider, operation, kind, bucket, number)
     for lo, hi in ranges:
         if lo < hi:
-            counts.add_finished(base.filter(finished_at__gte=lo, finished_at__lt=hi), step)
+            finished = base.filter(finished_at__gte=lo, finished_at__lt=hi)
+            counts.add_finished(finished, step)
             counts.add_created(base.filter(created_at__gte=lo, created_at__lt=hi))
-    finished = base.filter(finished_at__gte=start, finished_at__lt=now)
-    for key, (queue_wait, run_duration) in _percentiles(finished).items():
+            if days is not None:
+                for kind, rows in percentiles.histogram_queries(finished):
+                    for row in rows:
+                        percentiles.add(
+                            histograms,
+                            row["provider"],
+                            row["operation_type"],
+                            kind,
+                            row["bucket"],
+                            row["n"],
+                        )
+    if days is not None:
+        durations = percentiles.estimate(histograms)
+    else:
+        durations = percentiles.exact(base.filter(finished_at__gte=start, finished_at__lt=now))
+    for key, (queue_wait, run_duration) in durations.items():
         counts.at(*key).queue_wait, counts.at(*key).run_duration = queue_wait, run_duration
     series = _series(counts.buckets, start, now, step)
     return Statistics(window, start, now, counts.figures, series)
 
 
 DAY = 86400
-
-
-def _levels(provider: str, operation: str) -> list[tuple[str, str]]:
-    return [(provider, operation), (provider, ALL), (ALL, ALL)]
 
 
 Buckets = dict[str, dict[int, list[int]]]  # provider → bucket → [completed, failed]
@@ -166,7 +172,7 @@ class Counts:
     ) -> None:
         if status not in FINISHED:
             return
-        for key in _levels(provider, operation):
+        for key in levels(provider, operation):
             figures = self.at(*key)
             setattr(figures, status, getattr(figures, status) + number)
             if status == Status.FAILED:
@@ -176,7 +182,7 @@ class Counts:
             pair[status == Status.FAILED] += number
 
     def created(self, provider: str, operation: str, number: int) -> None:
-        for key in _levels(provider, operation):
+        for key in levels(provider, operation):
             self.at(*key).created += number
 
     def add_finished(self, finished: QuerySet[Generation], step: int) -> None:
@@ -202,20 +208,12 @@ class Counts:
         for row in created.values("provider", "operation_type").annotate(n=Count("*")):
             self.created(row["provider"], row["operation_type"], row["n"])
 
-    def add_days(self, days: list[DailyStat]) -> None:
-        for stat in days:
-            if stat.kind == rollup.CREATED:
-                self.created(stat.provider, stat.operation_type, stat.count)
+    def add_days(self, days: list[rollup.Count_]) -> None:
+        for kind, provider, operation, status, code, day, number in days:
+            if kind == rollup.CREATED:
+                self.created(provider, operation, number)
             else:
-                bucket = rollup.day_number(stat.day)
-                self.finished(
-                    stat.provider,
-                    stat.operation_type,
-                    stat.status,
-                    stat.error_code,
-                    bucket,
-                    stat.count,
-                )
+                self.finished(provider, operation, status, code, rollup.day_number(day), number)
 
 
 def _series(buckets: Buckets, start: datetime, end: datetime, step: int) -> list[Series]:
@@ -232,73 +230,3 @@ def _series(buckets: Buckets, start: datetime, end: datetime, step: int) -> list
         )
         for provider in sorted(buckets, key=lambda name: (order.get(name, len(order)), name))
     ]
-
-
-Durations = tuple[Percentiles | None, Percentiles | None]  # queue wait, run duration
-
-
-def _percentiles(finished: QuerySet[Generation]) -> dict[tuple[str, str], Durations]:
-    started = finished.filter(started_at__isnull=False)
-    if connections[finished.db].vendor == "postgresql":
-        return postgres_percentiles(started)
-    return portable_percentiles(started)
-
-
-def portable_percentiles(started: QuerySet[Generation]) -> dict[tuple[str, str], Durations]:
-    """Queue wait and run duration per level, interpolated in Python (SQLite, MariaDB):
-    reads the four timestamps of each finished row of the window."""
-    waits: dict[tuple[str, str], list[float]] = defaultdict(list)
-    runs: dict[tuple[str, str], list[float]] = defaultdict(list)
-    rows = started.values_list(
-        "provider", "operation_type", "status", "created_at", "started_at", "finished_at"
-    )
-    for provider, operation, status, created_at, started_at, finished_at in rows.iterator():
-        if started_at is None or finished_at is None:  # excluded by the filters
-            continue
-        wait = (started_at - created_at).total_seconds()
-        run = (finished_at - started_at).total_seconds()
-        for key in _levels(provider, operation):
-            waits[key].append(wait)
-            if status == Status.COMPLETED:
-                runs[key].append(run)
-    return {key: (_of(waits[key]), _of(runs.get(key, []))) for key in waits}
-
-
-def _of(values: list[float]) -> Percentiles | None:
-    if not values:
-        return None
-    values.sort()
-    p50, p95 = (percentile_cont(values, fraction) or 0.0 for fraction in PERCENTILES)
-    return Percentiles(p50, p95)
-
-
-def postgres_percentiles(started: QuerySet[Generation]) -> dict[tuple[str, str], Durations]:
-    """Queue wait and run duration per level from PostgreSQL's ``percentile_cont``, every
-    level (operation, provider, all) in one statement (``GROUPING SETS``)."""
-    inner, params = started.values(
-        "provider", "operation_type", "status", "created_at", "started_at", "finished_at"
-    ).query.sql_with_params()
-    fractions = ", ".join(str(f) for f in PERCENTILES)
-    wait = "date_part('epoch', w.started_at - w.created_at)"  # double: faster than numeric
-    run = "date_part('epoch', w.finished_at - w.started_at)"
-    sql = (
-        "SELECT w.provider, w.operation_type, GROUPING(w.provider), GROUPING(w.operation_type), "
-        f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY {wait}), "
-        f"percentile_cont(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY {run}) "
-        f"FILTER (WHERE w.status = %s) FROM ({inner}) w GROUP BY GROUPING SETS "
-        "((w.provider, w.operation_type), (w.provider), ())"
-    )
-    with connections[started.db].cursor() as cursor:
-        cursor.execute(sql, [Status.COMPLETED.value, *params])
-        rows = cursor.fetchall()
-    result: dict[tuple[str, str], Durations] = {}
-    for provider, operation, no_provider, no_operation, waits, runs in rows:
-        key = (ALL if no_provider else provider, ALL if no_operation else operation)
-        result[key] = (_pair(waits), _pair(runs))
-    return result
-
-
-def _pair(values: list[float] | None) -> Percentiles | None:
-    if not values or values[0] is None:
-        return None
-    return Percentiles(float(values[0]), float(values[1]))

@@ -6,7 +6,8 @@ only its two partial days from the generations table. A day is closed ``GRACE`` 
 UTC midnight (a job finishing just before midnight may commit just after); its counts
 are written once, by the first read that needs them, from the indexes of migration 0005.
 Counts never change afterwards: a generation pruned later still counts on its day.
-Percentiles are not rolled up: they stay exact (``figures``).
+Durations are kept as histograms (``percentiles.histogram_queries``), from which the
+30-day percentiles are estimated.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from genstatus.models import DailyStat, Generation
 from genstatus.states import Status
+from genstatus.stats.percentiles import RUN, WAIT, histogram_queries
 from genstatus.stats.sql import EpochBucket
 
 DAY = timedelta(days=1)
@@ -52,7 +54,7 @@ def ensure(first: datetime, last: datetime) -> None:
     if not missing:
         return
     lo, hi = midnight(min(missing)), midnight(max(missing)) + DAY
-    rows = [*_finished(lo, hi, missing), *_created(lo, hi, missing)]
+    rows = [*_finished(lo, hi, missing), *_created(lo, hi, missing), *_durations(lo, hi, missing)]
     rows += [DailyStat(day=day, kind=CLOSED) for day in missing]
     with transaction.atomic():
         DailyStat.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
@@ -109,11 +111,43 @@ def _created(lo: datetime, hi: datetime, missing: set[date]) -> Iterator[DailySt
             )
 
 
-def counted(first: datetime, last: datetime) -> list[DailyStat]:
-    """The counts of the days of ``[first, last)``, counting any not counted yet."""
+def _durations(lo: datetime, hi: datetime, missing: set[date]) -> Iterator[DailyStat]:
+    finished = Generation.objects.filter(finished_at__gte=lo, finished_at__lt=hi).order_by()
+    for kind, grouped in histogram_queries(finished, number=EpochBucket("finished_at", 86400)):
+        for row in grouped:
+            day = _day(row["number"])
+            if day in missing:
+                yield DailyStat(
+                    day=day,
+                    kind=kind,
+                    provider=row["provider"],
+                    operation_type=row["operation_type"],
+                    bucket=row["bucket"],
+                    count=row["n"],
+                )
+
+
+Count_ = tuple[str, str, str, str, str, date, int]  # kind, provider, operation, status, code
+
+
+def counted(first: datetime, last: datetime) -> list[Count_]:
+    """The counts of the days of ``[first, last)`` (created and finished, one per day),
+    counting any day not counted yet."""
     ensure(first, last)
-    return list(
-        DailyStat.objects.filter(day__gte=first.date(), day__lt=last.date()).exclude(kind=CLOSED)
+    rows = DailyStat.objects.filter(
+        day__gte=first.date(), day__lt=last.date(), kind__in=[CREATED, DONE]
+    ).values_list("kind", "provider", "operation_type", "status", "error_code", "day", "count")
+    return list(rows)
+
+
+def histograms(first: datetime, last: datetime) -> Any:
+    """The duration histograms of the days of ``[first, last)``, summed over the days:
+    rows of ``(kind, provider, operation, bucket, count)``."""
+    return (
+        DailyStat.objects.filter(day__gte=first.date(), day__lt=last.date(), kind__in=[WAIT, RUN])
+        .values_list("kind", "provider", "operation_type", "bucket")
+        .annotate(n=Sum("count"))
+        .order_by()
     )
 
 
