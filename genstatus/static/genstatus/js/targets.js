@@ -24,7 +24,7 @@ const SCAN_DELAY_MS = 100;
 const targets = [];
 let badgesUrl = "";
 let maxBatch = 500;
-const cards = new WeakMap(); // card -> {anchor} once placed, {pending: true} while fetched
+const cards = new WeakMap(); // card -> {anchor, image} once placed, {pending: true} while fetched
 const placed = new Map(); // anchor -> the image it is placed on
 let scanTimer = null;
 let frame = 0;
@@ -260,9 +260,10 @@ function ownMutation(record) {
   return nodes.length > 0 && nodes.every((node) => node instanceof Element && node.matches("[data-gs-anchor]"));
 }
 
+// Also on pages without targets or anchors yet: wrapped badges may come later (a page of
+// cards loaded by infinite scroll); the observers are idle until then.
 function start() {
   readConfig();
-  if (!targets.length && !document.querySelector("[data-gs-anchor]")) return;
   if ("ResizeObserver" in window) resizeObserver = new ResizeObserver(schedulePlace);
   window.addEventListener("resize", schedulePlace);
   document.addEventListener("load", schedulePlace, true); // images, capturing
