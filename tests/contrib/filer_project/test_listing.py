@@ -38,6 +38,7 @@ def test_other_admin_pages_do_not(client, admin_user, images):
 
 
 def test_the_link_pattern_matches_files_not_folders(folder, images):
+    assert folder.children.get().pk in {image.pk for image in images}
     pattern = re.compile(file_link())
     assert pattern.search(f"http://testserver{images[0].get_admin_change_url()}").group(1) == str(
         images[0].pk
