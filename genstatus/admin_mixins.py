@@ -20,10 +20,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.safestring import SafeString
-from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
 
 from genstatus import badges
-from genstatus.models import Generation
 
 __all__ = ["GenerationStatusAdminMixin"]
 
@@ -94,4 +93,4 @@ class GenerationStatusAdminMixin:
             markup = page.render(asset, options)
         return SafeString(f'<span class="gs-column">{markup}</span>')
 
-    genstatus_badge.short_description = capfirst(Generation._meta.verbose_name)  # type: ignore[attr-defined]
+    genstatus_badge.short_description = _("Generation")  # type: ignore[attr-defined]
