@@ -221,6 +221,8 @@ def _standing_once(pk: Any, session_key: str | None, memo: dict[Any, Any]) -> st
     """``standing.read_standing``, once per session in a reader batch."""
     key = ("standing", pk, session_key)
     if key not in memo:
-        memo[key] = standing.read_standing(pk, session_key)
-    result: standing.Standing = memo[key]
-    return result
+        memo[key] = result = standing.read_standing(pk, session_key)
+        if result is not None:  # an ended session is that session's, not the user's
+            standing.remember(pk, result[1], memo)
+    found: standing.Standing = memo[key]
+    return found

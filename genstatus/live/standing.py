@@ -11,6 +11,7 @@ reading the user again.
 
 from __future__ import annotations
 
+import time
 from importlib import import_module
 from typing import Any
 
@@ -24,6 +25,7 @@ from django.contrib.auth import (
 )
 from django.utils.crypto import constant_time_compare
 
+from genstatus.live.reader import CACHE
 from genstatus.models import Visibility, visibility
 
 Standing = tuple[Any, Visibility] | None
@@ -86,11 +88,28 @@ def _hash_holds(user: Any, session_hash: Any) -> bool:
     )
 
 
+VISIBILITY_TTL = 5.0  # seconds a user's visibility decision serves new sockets
+
+
 def visibility_once(user: Any, memo: dict[Any, Any]) -> Visibility:
-    """``visibility(user)``, computed once per user in a reader batch (the sockets of one
-    user arriving together share one permission check)."""
+    """``visibility(user)`` for a new socket: decided at most once per user every
+    ``VISIBILITY_TTL`` seconds in a reader (the tabs of one user arriving together share
+    one permission check; the standing re-reads correct it, see ``remember``)."""
+    cache = memo[CACHE]
     key = ("visibility", user.pk)
-    if key not in memo:
-        memo[key] = visibility(user)
-    seen: Visibility = memo[key]
+    now = time.monotonic()
+    cached = cache.get(key)
+    if cached is not None and now - cached[0] < VISIBILITY_TTL:
+        seen: Visibility = cached[1]
+        return seen
+    seen = visibility(user)
+    remember(user.pk, seen, memo, now)
     return seen
+
+
+def remember(pk: Any, seen: Visibility, memo: dict[Any, Any], now: float | None = None) -> None:
+    """Note a freshly read visibility for the next new sockets of ``pk``."""
+    cache = memo[CACHE]
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[("visibility", pk)] = (time.monotonic() if now is None else now, seen)
