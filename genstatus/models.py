@@ -236,8 +236,9 @@ class MaintenanceRun(models.Model):
 class DailyStat(models.Model):
     """Everyone's generations counted per closed UTC day: created ones by provider and
     operation (``kind="created"``), finished ones by provider, operation, status and
-    error code (``"finished"``), their durations per histogram bucket (``"wait"``,
-    ``"run"``), and a ``"closed"`` row marking the day as counted. The 30-day window of
+    error code (``"finished"``), the histograms of their durations by provider and
+    operation (``"wait"``, ``"run"``: ``{bucket: count}``), and a ``"closed"`` row marking
+    the day as counted. The 30-day window of
     the Statistics page reads these instead of every row of the window
     (``genstatus.stats.rollup``); rows are written once per day, by the first read that
     needs them."""
@@ -248,8 +249,8 @@ class DailyStat(models.Model):
     operation_type = models.CharField(max_length=50, blank=True)
     status = models.CharField(max_length=20, blank=True)
     error_code = models.CharField(max_length=100, blank=True)
-    bucket = models.IntegerField(default=0)
     count = models.PositiveIntegerField(default=0)
+    histogram = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name = _("daily statistic")
@@ -262,7 +263,6 @@ class DailyStat(models.Model):
                     "operation_type",
                     "status",
                     "error_code",
-                    "bucket",
                 ],
                 name="gs_dailystat_unique",
             )

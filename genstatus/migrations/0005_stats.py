@@ -95,14 +95,14 @@ class Migration(migrations.Migration):
                 ("operation_type", models.CharField(blank=True, max_length=50)),
                 ("status", models.CharField(blank=True, max_length=20)),
                 ("error_code", models.CharField(blank=True, max_length=100)),
-                ("bucket", models.IntegerField(default=0)),
                 ("count", models.PositiveIntegerField(default=0)),
+                ("histogram", models.JSONField(blank=True, default=dict)),
             ],
             options={
                 "verbose_name": "daily statistic",
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("day", "kind", "provider", "operation_type", "status", "error_code", "bucket"),
+                        fields=("day", "kind", "provider", "operation_type", "status", "error_code"),
                         name="gs_dailystat_unique",
                     )
                 ],

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from genstatus.conf import genstatus_settings
 from genstatus.models import visibility
 from genstatus.panel.views import AdminView
-from genstatus.stats.charts import bar_chart, render_chart
+from genstatus.stats.charts import bar_charts, render_chart
 from genstatus.stats.figures import Figures, Statistics, statistics
 from genstatus.stats.health import health
 from genstatus.stats.percentiles import ALL
@@ -51,10 +51,7 @@ class PanelStatsView(AdminView):
             "total": stats.total,
             "rows": self.rows(stats, panel_url),
             "charts": [
-                render_chart(
-                    bar_chart(series, providers.get(series.provider, series.provider), window)
-                )
-                for series in stats.series
+                render_chart(chart) for chart in bar_charts(stats.series, providers, window)
             ],
             "health": health(visible, now),
             "show_owner": visible.everybody,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -65,8 +65,28 @@ class Chart:
     right: int = WIDTH - RIGHT
 
 
-def bar_chart(series: Series, label: str, window: Window) -> Chart:
-    """The chart of one provider's ``series`` over ``window``."""
+def bar_charts(series: list[Series], labels: dict[str, str], window: Window) -> list[Chart]:
+    """A chart per provider; the buckets' texts (the same for all) formatted once."""
+    if not series:
+        return []
+    texts = [_bucket_text(start, window.step) for start in series[0].starts]
+    ticks = [_tick_text(start, window.step) for start in series[0].starts]
+    return [
+        bar_chart(one, labels.get(one.provider, one.provider), window, (texts, ticks))
+        for one in series
+    ]
+
+
+def bar_chart(
+    series: Series, label: str, window: Window, texts: tuple[list[str], list[str]] | None = None
+) -> Chart:
+    """The chart of one provider's ``series`` over ``window`` (``texts``: each bucket's
+    text and tick label, when already formatted)."""
+    if texts is None:
+        texts = (
+            [_bucket_text(start, window.step) for start in series.starts],
+            [_tick_text(start, window.step) for start in series.starts],
+        )
     count = max(len(series.starts), 1)
     top = _nice_ceiling(
         max((c + f for c, f in zip(series.completed, series.failed, strict=True)), default=0)
@@ -82,7 +102,7 @@ def bar_chart(series: Series, label: str, window: Window) -> Chart:
         bars.append(
             Bar(
                 start=start,
-                text=_bucket_text(start, window.step),
+                text=texts[0][index],
                 completed=completed,
                 failed=failed,
                 x=round(LEFT + index * slot + slot * 0.1, 2),
@@ -95,8 +115,8 @@ def bar_chart(series: Series, label: str, window: Window) -> Chart:
         )
     every = max(1, -(-count // X_LABELS))
     x_ticks = [
-        Tick(round(bar.x + bar.width / 2, 2), _tick_text(bar.start, window.step))
-        for bar in bars[::every]
+        Tick(round(bar.x + bar.width / 2, 2), texts[1][index])
+        for index, bar in list(enumerate(bars))[::every]
     ]
     y_ticks = [
         Tick(round(HEIGHT - BOTTOM - value * scale, 2), formats.number_format(value))
@@ -218,33 +238,21 @@ def render_chart(chart: Chart) -> SafeString:
 
 
 def _bar(bar: Bar) -> str:
+    """A bar's one or two ``<rect>``s (numbers and an escaped text: plain formatting, the
+    page draws up to 155 of them)."""
     parts = []
-    if bar.completed:
-        text = ngettext("%(counter)s completed", "%(counter)s completed", bar.completed)
-        parts.append(
-            format_html(
-                '<rect class="gs-chart__completed" x="{}" y="{}" width="{}" height="{}">'
-                "<title>{}: {}</title></rect>",
-                bar.x,
-                bar.completed_y,
-                bar.width,
-                bar.completed_height,
-                bar.text,
-                text % {"counter": bar.completed},
+    for css, number, y, height, singular in (
+        ("completed", bar.completed, bar.completed_y, bar.completed_height, "completed"),
+        ("failed", bar.failed, bar.failed_y, bar.failed_height, "failed"),
+    ):
+        if number:
+            if singular == "completed":
+                text = ngettext("%(counter)s completed", "%(counter)s completed", number)
+            else:
+                text = ngettext("%(counter)s failed", "%(counter)s failed", number)
+            title = escape(f"{bar.text}: {text % {'counter': number}}")
+            parts.append(
+                f'<rect class="gs-chart__{css}" x="{bar.x}" y="{y}" width="{bar.width}" '
+                f'height="{height}"><title>{title}</title></rect>'
             )
-        )
-    if bar.failed:
-        text = ngettext("%(counter)s failed", "%(counter)s failed", bar.failed)
-        parts.append(
-            format_html(
-                '<rect class="gs-chart__failed" x="{}" y="{}" width="{}" height="{}">'
-                "<title>{}: {}</title></rect>",
-                bar.x,
-                bar.failed_y,
-                bar.width,
-                bar.failed_height,
-                bar.text,
-                text % {"counter": bar.failed},
-            )
-        )
     return "".join(parts)

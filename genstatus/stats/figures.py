@@ -21,9 +21,10 @@ interpolates the same way.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db.models import Count, QuerySet
 
@@ -114,34 +115,22 @@ def statistics(visible: Visibility, window: Window, now: datetime) -> Statistics
     base = visible.filter(Generation.objects.order_by())
     counts = Counts()
     step = int(window.step.total_seconds())
-    ranges = [(start, now)]
     days = rollup.closed_days(start, now) if visible.everybody and step == DAY else None
-    histograms: percentiles.Histograms = {}
-    if days is not None:  # whole days from the daily counts, the two ends from the rows
-        ranges = [(start, days[0]), (days[1], now)]
-        counts.add_days(rollup.counted(*days))
-        for kind, provider, operation, bucket, number in rollup.histograms(*days):
-            percentiles.add(histograms, provider, operation, kind, bucket, number)
-    for lo, hi in ranges:
-        if lo < hi:
-            finished = base.filter(finished_at__gte=lo, finished_at__lt=hi)
-            counts.add_finished(finished, step)
-            counts.add_created(base.filter(created_at__gte=lo, created_at__lt=hi))
-            if days is not None:
-                for kind, rows in percentiles.histogram_queries(finished):
-                    for row in rows:
-                        percentiles.add(
-                            histograms,
-                            row["provider"],
-                            row["operation_type"],
-                            kind,
-                            row["bucket"],
-                            row["n"],
-                        )
-    if days is not None:
-        durations = percentiles.estimate(histograms)
-    else:
+    if days is None:
+        counts.add_rows(base, start, now, step)
         durations = percentiles.exact(base.filter(finished_at__gte=start, finished_at__lt=now))
+    else:  # whole days from the daily counts, the two ends from the rows
+        histograms: percentiles.Histograms = {}
+        counts.add_days(*rollup.counted(*days))
+        merged: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+        for kind, provider, operation, histogram in rollup.histograms(*days):
+            merged[(provider, operation, kind)].update(histogram)  # summed in C
+        for (provider, operation, kind), histogram in merged.items():
+            for bucket, number in histogram.items():
+                percentiles.add(histograms, provider, operation, kind, int(bucket), number)
+        for lo, hi in ((start, days[0]), (days[1], now)):
+            counts.add_rows(base, lo, hi, step, histograms)
+        durations = percentiles.estimate(histograms)
     for key, (queue_wait, run_duration) in durations.items():
         counts.at(*key).queue_wait, counts.at(*key).run_duration = queue_wait, run_duration
     series = _series(counts.buckets, start, now, step)
@@ -204,16 +193,53 @@ class Counts:
                 row["n"],
             )
 
+    def add_rows(
+        self,
+        base: QuerySet[Generation],
+        lo: datetime,
+        hi: datetime,
+        step: int,
+        histograms: percentiles.Histograms | None = None,
+    ) -> None:
+        """The rows of ``[lo, hi)``: finished and created ones, and with ``histograms``
+        their durations there."""
+        if lo >= hi:
+            return
+        finished = base.filter(finished_at__gte=lo, finished_at__lt=hi)
+        self.add_finished(finished, step)
+        self.add_created(base.filter(created_at__gte=lo, created_at__lt=hi))
+        if histograms is None:
+            return
+        for kind, rows in percentiles.histogram_queries(finished):
+            for row in rows:
+                percentiles.add(
+                    histograms,
+                    row["provider"],
+                    row["operation_type"],
+                    kind,
+                    row["bucket"],
+                    row["n"],
+                )
+
     def add_created(self, created: QuerySet[Generation]) -> None:
         for row in created.values("provider", "operation_type").annotate(n=Count("*")):
             self.created(row["provider"], row["operation_type"], row["n"])
 
-    def add_days(self, days: list[rollup.Count_]) -> None:
-        for kind, provider, operation, status, code, day, number in days:
-            if kind == rollup.CREATED:
-                self.created(provider, operation, number)
-            else:
-                self.finished(provider, operation, status, code, rollup.day_number(day), number)
+    def add_days(self, created: Any, finished: Any, series: Any) -> None:
+        """The daily counts (``rollup.counted``): figures summed over the days, the
+        series per day."""
+        for provider, operation, number in created:
+            self.created(provider, operation, number)
+        for provider, operation, status, code, number in finished:
+            if status in FINISHED:
+                for key in levels(provider, operation):
+                    figures = self.at(*key)
+                    setattr(figures, status, getattr(figures, status) + number)
+                    if status == Status.FAILED:
+                        figures.error_codes[code] = figures.error_codes.get(code, 0) + number
+        for provider, status, day, number in series:
+            pair = self.buckets[provider].setdefault(rollup.day_number(day), [0, 0])
+            pair[status == Status.FAILED] += number
 
 
 def _series(buckets: Buckets, start: datetime, end: datetime, step: int) -> list[Series]:

@@ -112,42 +112,63 @@ def _created(lo: datetime, hi: datetime, missing: set[date]) -> Iterator[DailySt
 
 
 def _durations(lo: datetime, hi: datetime, missing: set[date]) -> Iterator[DailyStat]:
+    """One row per day, provider, operation and kind: its histogram ``{bucket: count}``."""
     finished = Generation.objects.filter(finished_at__gte=lo, finished_at__lt=hi).order_by()
+    histograms: dict[tuple[date, str, str, str], dict[str, int]] = {}
     for kind, grouped in histogram_queries(finished, number=EpochBucket("finished_at", 86400)):
         for row in grouped:
             day = _day(row["number"])
             if day in missing:
-                yield DailyStat(
-                    day=day,
-                    kind=kind,
-                    provider=row["provider"],
-                    operation_type=row["operation_type"],
-                    bucket=row["bucket"],
-                    count=row["n"],
-                )
+                key = (day, kind, row["provider"], row["operation_type"])
+                histograms.setdefault(key, {})[str(row["bucket"])] = row["n"]
+    for (day, kind, provider, operation), histogram in histograms.items():
+        yield DailyStat(
+            day=day,
+            kind=kind,
+            provider=provider,
+            operation_type=operation,
+            count=sum(histogram.values()),
+            histogram=histogram,
+        )
 
 
-Count_ = tuple[str, str, str, str, str, date, int]  # kind, provider, operation, status, code
+def _days(first: datetime, last: datetime, *kinds: str) -> Any:
+    return DailyStat.objects.filter(day__gte=first.date(), day__lt=last.date(), kind__in=kinds)
 
 
-def counted(first: datetime, last: datetime) -> list[Count_]:
-    """The counts of the days of ``[first, last)`` (created and finished, one per day),
-    counting any day not counted yet."""
+def counted(first: datetime, last: datetime) -> tuple[Any, Any, Any]:
+    """The days of ``[first, last)``, counting any day not counted yet: rows of
+    ``(provider, operation, number)`` created, of ``(provider, operation, status, code,
+    number)`` finished (both summed over the days), and of ``(provider, status, day,
+    number)`` completed or failed, per day (the series)."""
     ensure(first, last)
-    rows = DailyStat.objects.filter(
-        day__gte=first.date(), day__lt=last.date(), kind__in=[CREATED, DONE]
-    ).values_list("kind", "provider", "operation_type", "status", "error_code", "day", "count")
-    return list(rows)
+    created = (
+        _days(first, last, CREATED)
+        .values_list("provider", "operation_type")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    finished = (
+        _days(first, last, DONE)
+        .values_list("provider", "operation_type", "status", "error_code")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    series = (
+        _days(first, last, DONE)
+        .exclude(status=Status.CANCELLED)
+        .values_list("provider", "status", "day")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return created, finished, series
 
 
 def histograms(first: datetime, last: datetime) -> Any:
-    """The duration histograms of the days of ``[first, last)``, summed over the days:
-    rows of ``(kind, provider, operation, bucket, count)``."""
-    return (
-        DailyStat.objects.filter(day__gte=first.date(), day__lt=last.date(), kind__in=[WAIT, RUN])
-        .values_list("kind", "provider", "operation_type", "bucket")
-        .annotate(n=Sum("count"))
-        .order_by()
+    """The duration histograms of the days of ``[first, last)``: rows of ``(kind,
+    provider, operation, {bucket: count})``, one per day."""
+    return _days(first, last, WAIT, RUN).values_list(
+        "kind", "provider", "operation_type", "histogram"
     )
 
 
