@@ -18,7 +18,8 @@ connect timeout, a refused connection), "4429" sockets told to come back later.
 **Restart** (``--restart N``): N genstatus tabs connected, every daphne process restarted
 while a worker process moves every generation to a final state; tabs reconnect with the
 same policy. Printed: time until every tab has a snapshot again (from the restart and
-from the moment the servers listen), failed handshakes, 4429s, then ``--rate`` progress
+from the moment the servers listen), failed attempts (refused while the servers were
+down included), 4429s, then ``--rate`` progress
 changes a second for ``--change-seconds`` from a worker process (delivery p50/p99) and
 "lost final states": tabs whose view differs from the database 10 s after the last commit.
 
@@ -425,7 +426,7 @@ def markdown(storms: list[dict[str, Any]], restarted: dict[str, Any] | None, arg
             "process(es), every process restarted while a worker moved every badge's "
             "generation to a final state.",
             "",
-            "| all tabs resynced after restart | after listening | failed handshakes | 4429 "
+            "| all tabs resynced after restart | after listening | failed attempts | 4429 "
             "| stale after resync | changes | update p50 | update p99 | lost final states |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             f"| {r['from_restart']:.1f} s | {r['from_listening']:.1f} s | {r['failed']:,} "
@@ -463,6 +464,8 @@ def main() -> int:
     servers = Servers(args.processes, env)
     servers.start()
     try:
+        for path in ("ws/bare/", "ws/genstatus/"):  # warm-up: imports, first connections
+            asyncio.run(storm(users, servers.ports, path, 20, 20 * len(servers.ports)))
         storms = []
         for rate in [float(r) for r in args.rates.split(",") if r]:
             for path in ("ws/bare/", "ws/genstatus/"):
