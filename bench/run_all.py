@@ -37,6 +37,16 @@ BENCHMARKS: list[tuple[str, list[str], dict[str, str]]] = [
         ["bench/bench_live.py"],
         {"GENSTATUS_DB": "postgres"},
     ),
+    (
+        "Live connect storms and restarts (daphne + Redis + PostgreSQL, issue 19)",
+        ["bench/bench_connect.py", "--admission", "200", "--restart", "1000"],
+        {"GENSTATUS_DB": "postgres"},
+    ),
+    (
+        "Live fan-out in one process (issue 19)",
+        ["bench/bench_fanout.py"],
+        {},
+    ),
 ]
 PRINTED_AS_IS = {"bench/bench_gallery.py"}
 
