@@ -189,10 +189,22 @@ async def stop_tabs(tasks: list[asyncio.Task[None]]) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux), every thread included."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 async def storm(
-    users: list[dict[str, Any]], ports: list[int], path: str, rate: float, count: int
+    users: list[dict[str, Any]], servers: Servers, path: str, rate: float, count: int
 ) -> dict[str, Any]:
     """``count`` tabs arriving at ``rate``/s; each waits for its snapshot (60 s at most)."""
+    ports = servers.ports
+    cpu = cpu_seconds(servers.pids)
     tabs = [Tab(users[i % len(users)], ports[i % len(ports)], path) for i in range(count)]
     tasks: list[asyncio.Task[None]] = []
     started = time.monotonic()
@@ -207,6 +219,7 @@ async def storm(
         if left > 0:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(tab.synced.wait(), left)
+    cpu = cpu_seconds(servers.pids) - cpu
     await stop_tabs(tasks)
     served = [t.synced_at - t.first_at for t in tabs if t.synced_at and t.first_at]
     result = {
@@ -218,6 +231,7 @@ async def storm(
         "p99": percentile(served, 0.99),
         "failed": sum(t.failed for t in tabs),
         "busy": sum(t.busy for t in tabs),
+        "cpu_ms": 1000 * cpu / max(1, sum(1 for t in tabs if t.synced_at)),
     }
     await settle(users, ports)
     return result
@@ -243,10 +257,18 @@ async def settle(users: list[dict[str, Any]], ports: list[int], limit: float = 1
 class Servers:
     """``count`` daphne processes of tests.live.asgi on free ports."""
 
-    def __init__(self, count: int, env: dict[str, str]) -> None:
-        self.env = env
+    def __init__(self, count: int, env: dict[str, str], tree: Path = ROOT) -> None:
+        self.tree = tree
+        self.env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join([str(tree), str(tree / "example_project")]),
+        }
         self.ports = [bench_live.free_port() + 10 * i for i in range(count)]
         self.procs: list[subprocess.Popen[bytes]] = []
+
+    @property
+    def pids(self) -> list[int]:
+        return [proc.pid for proc in self.procs]
 
     def start(self) -> None:
         import socket
@@ -257,7 +279,7 @@ class Servers:
             self.procs.append(
                 subprocess.Popen(
                     [*command, bench_live.DAPHNE_APP],
-                    cwd=ROOT,
+                    cwd=self.tree,
                     env=self.env,
                     stdout=log.open("ab"),
                     stderr=subprocess.STDOUT,
@@ -280,6 +302,22 @@ class Servers:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self.procs = []
+
+
+def baseline_tree(ref: str) -> Path:
+    """A work tree of ``ref`` (the consumer before), with today's test ASGI app, bare
+    consumer and server settings copied in, so that the same routes exist there."""
+    import shutil
+
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tree = Path(tempfile.gettempdir()) / f"genstatus-connect-baseline-{sha}"
+    if not tree.exists():
+        subprocess.run(["git", "worktree", "add", "--detach", str(tree), sha], cwd=ROOT, check=True)
+    for name in ("asgi.py", "bare.py", "server_settings.py"):
+        shutil.copy(ROOT / "tests" / "live" / name, tree / "tests" / "live" / name)
+    return tree
 
 
 def worker(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
@@ -424,8 +462,9 @@ def markdown(storms: list[dict[str, Any]], restarted: dict[str, Any] | None, arg
             f"{args.processes} daphne process(es), admission "
             f"{args.admission or 'consumer only (200)'}, pool {'on' if args.pool else 'off'}.",
             "",
-            "| rate | tabs | consumer | served | p50 | p99 | failed | 4429 | p50 ÷ bare |",
-            "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| rate | tabs | consumer | served | p50 | p99 | failed | 4429 | p50 ÷ bare "
+            "| daphne CPU per served tab |",
+            "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ]
         bare = {r["rate"]: r for r in storms if r["target"] == "bare"}
         for r in storms:
@@ -433,7 +472,8 @@ def markdown(storms: list[dict[str, Any]], restarted: dict[str, Any] | None, arg
             ratio = "" if base is None or r is base else f"{r['p50'] / base['p50']:.1f}x"
             lines.append(
                 f"| {r['rate']:g}/s | {r['tabs']:,} | {r['target']} | {r['served']:,} "
-                f"| {ms(r['p50'])} | {ms(r['p99'])} | {r['failed']:,} | {r['busy']:,} | {ratio} |"
+                f"| {ms(r['p50'])} | {ms(r['p99'])} | {r['failed']:,} | {r['busy']:,} | {ratio} "
+                f"| {r['cpu_ms']:.1f} ms |"
             )
     if restarted:
         r = restarted
@@ -453,6 +493,25 @@ def markdown(storms: list[dict[str, Any]], restarted: dict[str, Any] | None, arg
     return "\n".join(lines)
 
 
+def baseline_storms(
+    args: argparse.Namespace, users: list[dict[str, Any]], env: dict[str, str]
+) -> list[dict[str, Any]]:
+    env = {**env, "GENSTATUS_LIVE_ADMISSION": "0"}  # the consumer before had none
+    servers = Servers(args.processes, env, baseline_tree(args.baseline))
+    servers.start()
+    out = []
+    try:
+        asyncio.run(storm(users, servers, "ws/genstatus/", 20, 20 * len(servers.ports)))
+        for rate in [float(r) for r in args.rates.split(",") if r]:
+            count = int(rate * args.seconds)
+            row = asyncio.run(storm(users, servers, "ws/genstatus/", rate, count))
+            out.append({**row, "target": f"genstatus @ {args.baseline}"})
+            print(f"  {out[-1]}", file=sys.stderr, flush=True)
+    finally:
+        servers.stop()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rates", default="50,100,200,400", help="tabs per second ('' skips)")
@@ -464,6 +523,7 @@ def main() -> int:
     parser.add_argument("--change-seconds", type=float, default=5)
     parser.add_argument("--admission", type=int, default=0, help="LiveAdmissionMiddleware limit")
     parser.add_argument("--pool", action="store_true", help="psycopg pool in the servers")
+    parser.add_argument("--baseline", help="also storm genstatus's consumer as of this git ref")
     args = parser.parse_args()
     if os.environ.get("GENSTATUS_DB") != "postgres":
         parser.error("run with GENSTATUS_DB=postgres (sessions and snapshots in PostgreSQL)")
@@ -482,16 +542,18 @@ def main() -> int:
     servers.start()
     try:
         for path in ("ws/bare/", "ws/genstatus/"):  # warm-up: imports, first connections
-            asyncio.run(storm(users, servers.ports, path, 20, 20 * len(servers.ports)))
+            asyncio.run(storm(users, servers, path, 20, 20 * len(servers.ports)))
         storms = []
         for rate in [float(r) for r in args.rates.split(",") if r]:
             for path in ("ws/bare/", "ws/genstatus/"):
                 count = int(rate * args.seconds)
-                storms.append(asyncio.run(storm(users, servers.ports, path, rate, count)))
+                storms.append(asyncio.run(storm(users, servers, path, rate, count)))
                 print(f"  {storms[-1]}", file=sys.stderr, flush=True)
         restarted = asyncio.run(restart(args, users, servers, env)) if args.restart else None
     finally:
         servers.stop()
+    if args.baseline:
+        storms += baseline_storms(args, users, env)
     print(markdown(storms, restarted, args))
     return 1 if restarted and restarted["lost"] else 0
 

@@ -91,9 +91,13 @@ class Reader:
                         del self.flights[job.key]
                 # the reader's own thread: beside the one that sync code (and the session
                 # read of AuthMiddleware) shares by default, never queued behind it
-                await loop.run_in_executor(
-                    self.executor, _run_batch, batch, self.cache, self.connection_max_age
-                )
+                try:
+                    await loop.run_in_executor(
+                        self.executor, _run_batch, batch, self.cache, self.connection_max_age
+                    )
+                except Exception as error:  # the executor is gone: nobody may hang
+                    for job in batch:
+                        job.outcome = (False, error)
                 self.batches += 1
                 for job in batch:
                     _settle(job)

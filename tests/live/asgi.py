@@ -17,7 +17,6 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from genstatus.live.limits import LiveAdmissionMiddleware  # noqa: E402
 from genstatus.routing import websocket_urlpatterns  # noqa: E402
 from tests.live.bare import BareConsumer  # noqa: E402
 
@@ -32,6 +31,8 @@ def stack(app):  # type: ignore[no-untyped-def]
 genstatus_socket = stack(genstatus_route.callback)
 admission = int(os.environ.get("GENSTATUS_LIVE_ADMISSION", "0"))
 if admission:
+    from genstatus.live.limits import LiveAdmissionMiddleware
+
     genstatus_socket = LiveAdmissionMiddleware(genstatus_socket, limit=admission)
 
 application = ProtocolTypeRouter(

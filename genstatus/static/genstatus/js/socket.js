@@ -74,6 +74,7 @@ const handlers = {
     for (const item of message.panel || []) applyChange(item, { panelRow: true });
     state.synced += 1;
     state.attempts = 0; // served: a socket closed before its snapshot keeps backing off
+    state.deniedOnce = false;
     root.dataset.gsSynced = String(state.synced);
     // after a reconnect, changes made meanwhile may have moved the tab counts
     if (message.ref === "sync" && state.opens > 1) queueCounts();
@@ -124,7 +125,15 @@ export function connect() {
     if (state.socket !== socket) return;
     state.socket = null;
     if (event.code === CLOSE_UNAUTHENTICATED) {
-      setLive("denied"); // logged out: reconnecting would be refused again
+      // The socket's session ended. Once, try again: the browser may hold a newer session
+      // (a password change or a new login here cycles the session key); a second 4401
+      // means signed out, and reconnecting would be refused again.
+      if (state.everOpened && !state.deniedOnce) {
+        state.deniedOnce = true;
+        scheduleReconnect(true);
+        return;
+      }
+      setLive("denied");
       return;
     }
     if (event.code === CLOSE_NO_LAYER) {
