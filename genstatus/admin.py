@@ -375,6 +375,7 @@ class GenerationAdmin(_ModelAdmin):
             "action_url": self.panel_url("panel_action"),
             "rows_url": self.panel_url("panel_rows"),
             "counts_url": self.panel_url("panel_counts"),
+            "stats_url": self.panel_url("panel_stats"),
             "changelist_url": reverse(f"{self.admin_site.name}:{self._url_name('changelist')}"),
         }
 

@@ -26,7 +26,7 @@ from genstatus.stats.figures import Series
 from genstatus.stats.windows import Window
 
 WIDTH, HEIGHT = 640, 180
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 8, 24  # margins for the axes' labels
+LEFT, RIGHT, TOP, BOTTOM = 48, 8, 8, 26  # margins for the axes' labels
 X_LABELS = 6
 
 
@@ -150,13 +150,13 @@ def _describe(series: Series, bars: list[Bar]) -> str:
 
 
 def _nice_ceiling(value: int) -> int:
-    """The smallest of 2, 4 or 10 times a power of ten (even: its half is whole) at least
-    ``value``."""
+    """The smallest of 2, 4, 6, 8 or 10 times a power of ten (even: its half is whole) at
+    least ``value``."""
     if value <= 2:
         return 2
     magnitude = 1
     while True:
-        for factor in (2, 4, 10):
+        for factor in (2, 4, 6, 8, 10):
             if factor * magnitude >= value:
                 return factor * magnitude
         magnitude *= 10
