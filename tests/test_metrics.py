@@ -174,3 +174,20 @@ def test_users_need_view_all_generations(client, django_user_model):
 def test_anonymous_scrapes_when_configured(client, settings):
     settings.GENSTATUS_METRICS_ANONYMOUS = True
     assert "genstatus_reaper_last_run_timestamp_seconds" in scrape(client)
+
+
+def test_the_dashboard_and_the_alert_rules_name_metrics_that_exist(admin_client, jobs):
+    import json
+    import re
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    dashboard = json.loads((docs / "grafana-dashboard.json").read_text())
+    expressions = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    text = " ".join(expressions) + (docs / "observability.md").read_text()
+    named = set(re.findall(r"\bgenstatus_[a-z_]+(?=[{ )\n,}]|$)", text))
+    families = scrape(admin_client)
+    served = {s.name for f in families.values() for s in f.samples} | set(families)
+    named -= {"genstatus_reap", "genstatus_generation", "genstatus_health"}  # not metrics
+    assert named
+    assert named <= served, named - served
