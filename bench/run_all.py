@@ -33,6 +33,11 @@ BENCHMARKS: list[tuple[str, list[str], dict[str, str]]] = [
         {},
     ),
     (
+        "Statistics and metrics at 1,000,000 rows (PostgreSQL)",
+        ["bench/bench_stats.py", "--repeat", "9"],
+        {},
+    ),
+    (
         "Live updates (daphne + Redis + PostgreSQL)",
         ["bench/bench_live.py"],
         {"GENSTATUS_DB": "postgres"},
