@@ -82,7 +82,7 @@ def without_indexes() -> Any:
 
     with (
         transaction.atomic(),
-        mock.patch("genstatus.stats.rollup.closed_days", lambda start, now: None),
+        mock.patch("genstatus.stats.rollup.closed_days", return_value=None),
     ):
         with connection.cursor() as cursor:
             for name in INDEXES:
