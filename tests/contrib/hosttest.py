@@ -182,6 +182,12 @@ def screenshot(page: Any, name: str, tmp_path: Path) -> Path:
     """``docs/img/<name>`` with GENSTATUS_WRITE_SCREENSHOTS=1, else a temporary file."""
     folder = DOCS_IMG if os.environ.get("GENSTATUS_WRITE_SCREENSHOTS") == "1" else tmp_path
     path = folder / name
+    page.wait_for_function(  # the pictures in view have loaded (thumbnails are made on demand)
+        """[...document.images].filter((image) => {
+            const box = image.getBoundingClientRect();
+            return box.bottom > 0 && box.top < innerHeight && box.width > 0;
+        }).every((image) => image.complete)"""
+    )
     page.screenshot(path=str(path))
     return path
 
