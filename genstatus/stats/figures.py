@@ -21,7 +21,7 @@ interpolates the same way.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -122,12 +122,8 @@ def statistics(visible: Visibility, window: Window, now: datetime) -> Statistics
     else:  # whole days from the daily counts, the two ends from the rows
         histograms: percentiles.Histograms = {}
         counts.add_days(*rollup.counted(*days))
-        merged: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
-        for kind, provider, operation, histogram in rollup.histograms(*days):
-            merged[(provider, operation, kind)].update(histogram)  # summed in C
-        for (provider, operation, kind), histogram in merged.items():
-            for bucket, number in histogram.items():
-                percentiles.add(histograms, provider, operation, kind, int(bucket), number)
+        for kind, provider, operation, bucket, number in rollup.histograms(*days):
+            percentiles.add(histograms, provider, operation, kind, bucket, number)
         for lo, hi in ((start, days[0]), (days[1], now)):
             counts.add_rows(base, lo, hi, step, histograms)
         durations = percentiles.estimate(histograms)

@@ -12,11 +12,12 @@ Durations are kept as histograms (``percentiles.histogram_queries``), from which
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Count, Sum
 
 from genstatus.models import DailyStat, Generation
@@ -164,12 +165,33 @@ def counted(first: datetime, last: datetime) -> tuple[Any, Any, Any]:
     return created, finished, series
 
 
-def histograms(first: datetime, last: datetime) -> Any:
-    """The duration histograms of the days of ``[first, last)``: rows of ``(kind,
-    provider, operation, {bucket: count})``, one per day."""
-    return _days(first, last, WAIT, RUN).values_list(
+def histograms(first: datetime, last: datetime) -> list[tuple[str, str, str, int, int]]:
+    """The duration histograms of the days of ``[first, last)`` summed over the days: rows
+    of ``(kind, provider, operation, bucket, count)``. PostgreSQL sums them itself
+    (``jsonb_each_text``); elsewhere the daily rows are summed here."""
+    days = _days(first, last, WAIT, RUN)
+    if connections[days.db].vendor == "postgresql":
+        inner, params = days.values(
+            "kind", "provider", "operation_type", "histogram"
+        ).query.sql_with_params()
+        sql = (
+            "SELECT d.kind, d.provider, d.operation_type, h.key::int, SUM(h.value::int) "
+            f"FROM ({inner}) d, jsonb_each_text(d.histogram) h "
+            "GROUP BY d.kind, d.provider, d.operation_type, h.key"
+        )
+        with connections[days.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+    merged: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    for kind, provider, operation, histogram in days.values_list(
         "kind", "provider", "operation_type", "histogram"
-    )
+    ):
+        merged[(kind, provider, operation)].update(histogram)
+    return [
+        (kind, provider, operation, int(bucket), number)
+        for (kind, provider, operation), counts in merged.items()
+        for bucket, number in counts.items()
+    ]
 
 
 def day_number(day: date) -> int:
