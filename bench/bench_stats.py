@@ -23,6 +23,7 @@ page and of the scrape; any sequential scan of the generations table is flagged.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -121,7 +122,8 @@ def median(samples: list[tuple[float, float]]) -> tuple[float, float]:
 
 
 def explain(client: Any, url: str, params: dict[str, str]) -> list[str]:
-    """EXPLAIN ANALYZE of each query of the request that reads the generations table."""
+    """EXPLAIN ANALYZE of each query of the request that reads the generations table or
+    the daily counts."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -130,7 +132,8 @@ def explain(client: Any, url: str, params: dict[str, str]) -> list[str]:
     plans = []
     for query in captured.captured_queries:
         sql = query["sql"]
-        if "genstatus_generation" not in sql or not sql.lstrip().upper().startswith("SELECT"):
+        reads = "genstatus_generation" in sql or "genstatus_dailystat" in sql
+        if not reads or not sql.lstrip().upper().startswith("SELECT"):
             continue
         with connection.cursor() as cursor:
             cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) {sql}")
@@ -216,6 +219,12 @@ def report(
         lines.append(
             f"| {label} | {fmt(mine)} | {fmt(base)} | {base[0] / mine[0]:.1f}x | {within} |"
         )
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    lines += [
+        "",
+        f"Load average when the run ended: {load:.1f} on {os.cpu_count()} cores (the "
+        "reference row shows how much a busy machine adds to any admin page).",
+    ]
     for title, plans in (
         ("the 30-day Statistics page (everyone's)", page_plans),
         ("the 30-day Statistics page (one owner's)", owner_plans),
@@ -224,7 +233,8 @@ def report(
         seq = [plan for plan in plans if "Seq Scan on genstatus_generation" in plan]
         lines += [
             "",
-            f"EXPLAIN ANALYZE of every query of {title} that reads the generations table"
+            f"EXPLAIN ANALYZE of every query of {title} that reads the generations table or "
+            "the daily counts"
             f" ({len(plans)} queries; sequential scans of the table: {len(seq)}):",
             "",
             "```",
