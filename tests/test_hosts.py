@@ -86,7 +86,7 @@ def test_a_target_gives_the_client_a_javascript_pattern_and_matches_its_paths() 
 
 
 def test_the_host_projects_targets_pass_the_checks() -> None:
-    assert len(parse_targets(host_settings.GENSTATUS_BADGE_TARGETS)) == 3
+    assert len(parse_targets(host_settings.GENSTATUS_BADGE_TARGETS)) == 4
 
 
 def test_check_e110_names_a_malformed_target(settings: Any) -> None:

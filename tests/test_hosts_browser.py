@@ -72,15 +72,16 @@ MEASURE = """([cards, image]) => [...document.querySelectorAll(cards)].map((card
     (img && img.closest("a, td, figure").querySelector("[data-gs-anchor]")) ||
     (card.nextElementSibling && card.nextElementSibling.matches("[data-gs-anchor]")
       ? card.nextElementSibling : null);
-  const badge = anchor && [...anchor.querySelectorAll(".gs-badge")].find((b) => !b.hidden);
+  const shown = anchor && getComputedStyle(anchor).display !== "none";
+  const badge = shown && [...anchor.querySelectorAll(".gs-badge")].find((b) => !b.hidden);
   const box = (e) => { const r = e.getBoundingClientRect();
     return {x: r.left, y: r.top, w: r.width, h: r.height}; };
   return [index, badge ? box(badge) : null, img ? box(img) : null,
-          badge ? badge.dataset.gsStatus : null];
+          anchor ? anchor.querySelector(".gs-badge").dataset.gsStatus : null];
 })"""
 
 
-def assert_inside(section: str, width: int, rows: list[Any]) -> int:
+def assert_inside(section: str, width: int, rows: list[Any], *, corner: bool = True) -> int:
     shown = 0
     for index, badge, image, _status in rows:
         if badge is None:
@@ -93,6 +94,8 @@ def assert_inside(section: str, width: int, rows: list[Any]) -> int:
         assert badge["y"] >= image["y"] - 0.5, where
         assert badge["x"] + badge["w"] <= image["x"] + image["w"] + 0.5, where
         assert badge["y"] + badge["h"] <= image["y"] + image["h"] + 0.5, where
+        if not corner:
+            continue
         # at the image's top-right corner
         assert badge["x"] + badge["w"] / 2 > image["x"] + image["w"] / 2, where
         assert badge["y"] + badge["h"] / 2 < image["y"] + image["h"] / 2, where
@@ -213,7 +216,8 @@ def test_the_page_gets_the_targets_of_its_path_only(
     client.force_login(user)
     html = client.get("/photos/").content.decode()
     config = html.split('<script type="application/json" data-gs-targets>')[1].split("<")[0]
-    assert [target["cards"] for target in json.loads(config)["targets"]] == list(SECTIONS.values())
+    cards = [target["cards"] for target in host_settings.GENSTATUS_BADGE_TARGETS]
+    assert [target["cards"] for target in json.loads(config)["targets"]] == cards
     assert "data-gs-targets" not in client.get("/photos/wrapped/").content.decode()
 
 
@@ -279,5 +283,37 @@ def test_a_badge_follows_its_card_when_the_host_replaces_the_image(
     rows = page.evaluate(MEASURE, [SECTIONS["grid"], "img"])
     assert assert_inside("grid", 1440, rows) == 5
     assert len(page.badge_requests) == before  # the same badge, moved: no request
+    assert page.js_errors == []
+    context.close()
+
+
+@pytest.mark.parametrize("path", ["/photos/", "/photos/wrapped/"])
+def test_badges_follow_a_carousel_that_scrolls_and_hide_where_it_clips(
+    live_server: Any, browser: Any, host: None, photos: list[Asset], user: Any, path: str
+) -> None:
+    context, page = open_photos(browser, live_server.url, user, 390, path)
+    seen: list[list[int]] = []
+    for left in (0, 400, 10_000):
+        page.eval_on_selector(".carousel", "(c, left) => { c.scrollLeft = left; }", left)
+        settle(page)
+        rows = page.evaluate(MEASURE, [".carousel > a", "img"])
+        clip = box(page.locator(".carousel"))
+        shown = [index for index, badge, _image, _status in rows if badge is not None]
+        assert_inside("carousel", 390, rows, corner=False)
+        for index, badge, image, status in rows:
+            where = (left, index, badge, image, clip)
+            shows = min(image["x"] + image["w"], clip["x"] + clip["width"]) - max(
+                image["x"], clip["x"]
+            )
+            expected = shows >= 48 and status not in {"", "completed"}
+            assert (badge is not None) == expected, where
+            if badge is not None:  # at the top-right of the part the carousel shows
+                right = min(image["x"] + image["w"], clip["x"] + clip["width"])
+                assert clip["x"] <= badge["x"], where
+                assert right - 16 <= badge["x"] + badge["w"] <= right, where
+        seen.append(shown)
+    assert seen[0] != seen[2]  # scrolling showed other badges
+    # no anchor widens the page
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.js_errors == []
     context.close()

@@ -20,6 +20,8 @@ GENSTATUS_BADGE_TARGETS = [
     {"cards": ".photo-grid figure", "id_link": r"/photos/(?P<id>\d+)/", "paths": [r"^/photos/$"]},
     # the strip: inline <a> around an <img>, nothing else
     {"cards": "p.strip > a", "id_link": r"/photos/(\d+)/", "paths": [r"^/photos/$"]},
+    # a carousel that scrolls sideways: badges follow, and hide where it clips
+    {"cards": ".carousel > a", "id_link": r"/photos/(\d+)/", "paths": [r"^/photos/$"]},
     # the table: the id in a data attribute of the row, the image in a cell
     {
         "cards": "table.listing tr[data-photo]",

@@ -90,7 +90,7 @@ async def test_a_placed_badge_changes_live_when_another_process_changes_its_job(
     async with logged_in_page(cookie) as (page, errors):
         await page.goto(f"{host_server.url}/photos/")
         await page.wait_for_selector(f'{badge}[data-gs-status="pending"]', state="attached")
-        assert await page.locator(badge).count() == 3  # grid, strip and table
+        assert await page.locator(badge).count() == 4  # grid, strip, carousel and table
         await page.evaluate("window.__gsSamePage = true")
         await wait_synced(page, 1)
 
@@ -98,7 +98,7 @@ async def test_a_placed_badge_changes_live_when_another_process_changes_its_job(
         await page.wait_for_selector(f'{badge}[data-gs-status="processing"]', state="attached")
         await worker(str(generation.pk), "failed")
         await page.wait_for_selector(f'{badge}[data-gs-status="failed"]', state="attached")
-        assert await page.locator(f'{badge}[data-gs-status="failed"]').count() == 3
+        assert await page.locator(f'{badge}[data-gs-status="failed"]').count() == 4
         title = await page.locator(f"{row} .gs-badge--failed").get_attribute("title")
         assert title == "Failed in the worker process"
         assert await badge_inside_image(page, row)

@@ -20,12 +20,14 @@
 const IMAGE = "img, picture, video, canvas, svg, [data-gs-image]";
 const COMPACT_PX = 56; // a smaller image gets smaller badges (data-gs-compact)
 const SCAN_DELAY_MS = 100;
+const MIN_VISIBLE_PX = 48; // a badge shows while this much of its image is in its scrolling box
 
 const targets = [];
 let badgesUrl = "";
 let maxBatch = 500;
 const cards = new WeakMap(); // card -> {anchor, image} once placed, {pending: true} while fetched
 const placed = new Map(); // anchor -> the image it is placed on
+const scrollers = new WeakMap(); // anchor -> the scrolling box it does not scroll with, or null
 let scanTimer = null;
 let frame = 0;
 let resizeObserver = null;
@@ -93,6 +95,7 @@ function anchorFor(markup) {
 
 function track(anchor, image) {
   placed.set(anchor, image);
+  scrollers.delete(anchor);
   if (resizeObserver) resizeObserver.observe(image);
 }
 
@@ -102,7 +105,39 @@ function insertAfter(image, anchor) {
   host.after(anchor);
 }
 
-// Move every anchor onto its image: reset, measure all, then write all (two layouts).
+// A scrolling (or clipping) box between the image and the anchor's containing block (a
+// carousel, a table that scrolls sideways): the anchor does not scroll with it, so anchors
+// are re-placed on scroll and placed on the part of the image that box shows.
+function scrollerOf(anchor, image) {
+  if (!scrollers.has(anchor)) {
+    const block = anchor.offsetParent;
+    let found = null;
+    for (let node = image.parentElement; node && node !== block; node = node.parentElement) {
+      if (node === document.body || node === document.documentElement) break;
+      const style = getComputedStyle(node);
+      if (style.overflowX !== "visible" || style.overflowY !== "visible") {
+        found = node;
+        break;
+      }
+    }
+    scrollers.set(anchor, found);
+  }
+  return scrollers.get(anchor);
+}
+
+// The part of the image a badge may sit on: all of it, or what its scrolling box shows.
+function visiblePart(image, clip) {
+  if (!clip) return image;
+  const left = Math.max(image.left, clip.left);
+  const top = Math.max(image.top, clip.top);
+  const right = Math.min(image.right, clip.right);
+  const bottom = Math.min(image.bottom, clip.bottom);
+  return { left, top, width: Math.max(0, right - left), height: Math.max(0, bottom - top) };
+}
+
+// Move every anchor onto its image: reset, measure all, then write all (two layouts). An
+// anchor whose image is hidden, or scrolled out of its box, is not displayed (so it cannot
+// widen the page either).
 function placeAll() {
   frame = 0;
   const items = [];
@@ -111,22 +146,26 @@ function placeAll() {
     else placed.delete(anchor);
   }
   for (const { anchor } of items) {
+    anchor.style.display = "";
     anchor.style.marginLeft = "0px";
     anchor.style.marginTop = "0px";
   }
-  const boxes = items.map(({ anchor, image }) => [
-    anchor.getBoundingClientRect(),
-    image.getBoundingClientRect(),
-  ]);
+  const boxes = items.map(({ anchor, image }) => {
+    const scroller = scrollerOf(anchor, image);
+    const rect = image.getBoundingClientRect();
+    const part = visiblePart(rect, scroller && scroller.getBoundingClientRect());
+    return [anchor.getBoundingClientRect(), rect, part, scroller ? MIN_VISIBLE_PX : 1];
+  });
   items.forEach(({ anchor }, index) => {
-    const [at, image] = boxes[index];
-    const shown = image.width > 0 && image.height > 0;
-    anchor.style.visibility = shown ? "" : "hidden";
-    if (!shown) return;
-    anchor.style.marginLeft = `${image.left - at.left}px`;
-    anchor.style.marginTop = `${image.top - at.top}px`;
-    anchor.style.width = `${image.width}px`;
-    anchor.style.height = `${image.height}px`;
+    const [at, image, part, least] = boxes[index];
+    if (part.width < least || part.height < least) {
+      anchor.style.display = "none";
+      return;
+    }
+    anchor.style.marginLeft = `${part.left - at.left}px`;
+    anchor.style.marginTop = `${part.top - at.top}px`;
+    anchor.style.width = `${part.width}px`;
+    anchor.style.height = `${part.height}px`;
     anchor.toggleAttribute("data-gs-compact", Math.min(image.width, image.height) < COMPACT_PX);
   });
 }
@@ -267,6 +306,13 @@ function start() {
   if ("ResizeObserver" in window) resizeObserver = new ResizeObserver(schedulePlace);
   window.addEventListener("resize", schedulePlace);
   document.addEventListener("load", schedulePlace, true); // images, capturing
+  document.addEventListener(
+    "scroll",
+    (event) => {
+      if (event.target !== document && placed.size) schedulePlace(); // a box, not the page
+    },
+    { capture: true, passive: true },
+  );
   if (document.fonts) document.fonts.ready.then(schedulePlace);
   new MutationObserver((records) => {
     if (records.every(ownMutation)) return;
