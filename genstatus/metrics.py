@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
@@ -44,6 +45,13 @@ from genstatus.models import EVERYBODY, VIEW_ALL_PERMISSION, Generation
 from genstatus.states import ACTIVE, Status
 from genstatus.stats.health import health
 from genstatus.stats.sql import EpochBucket
+
+try:
+    import prometheus_client  # noqa: F401  # the optional dependency, checked when mounted
+except ImportError as error:  # pragma: no cover - the dev environment has it
+    raise ImproperlyConfigured(
+        "genstatus.metrics needs prometheus-client: pip install 'django-genstatus[metrics]'."
+    ) from error
 
 WINDOWS = (("5m", timedelta(minutes=5)), ("1h", timedelta(hours=1)))
 HISTOGRAM_WINDOW = timedelta(hours=1)
