@@ -41,6 +41,8 @@ def _asset_items(visible: Any, assets: list[str]) -> dict[str, Any]:
     from genstatus.mapping import statuses_for_assets
 
     items: dict[str, Any] = dict.fromkeys(assets)
+    if not assets:
+        return items
     keys = []
     for text in assets:
         try:
@@ -56,6 +58,8 @@ def _asset_items(visible: Any, assets: list[str]) -> dict[str, Any]:
 
 def _generation_items(visible: Any, generations: list[int]) -> dict[str, Any]:
     items: dict[str, Any] = {str(g): None for g in generations}
+    if not generations:
+        return items  # a badge page's snapshot: no queryset to build (a new socket's cost)
     # retried_as: a row that was retried while this browser was away loses its button
     for generation in visible.filter(pk__in=generations).select_related("retried_as"):
         items[str(generation.pk)] = generation_payload(generation)
