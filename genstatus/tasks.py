@@ -21,6 +21,7 @@ from genstatus.providers import (
     RUN_FAILED,
     CancelRequested,
     GenerationGone,
+    Provider,
     ProviderError,
     Report,
     get_provider,
@@ -44,34 +45,43 @@ if TYPE_CHECKING:
 logger = logging.getLogger("genstatus")
 
 
-def enqueue_run(generation: Generation) -> Any:
-    """Enqueue ``run_generation`` for ``generation`` on the configured backend and queue."""
-    configured = run_generation.using(
+def _configured(declared: Any) -> Any:
+    return declared.using(
         backend=genstatus_settings.TASK_BACKEND, queue_name=genstatus_settings.TASK_QUEUE
     )
-    return configured.enqueue(generation.pk)
 
 
-def execute(generation_id: int) -> str:
+def enqueue_run(generation: Generation) -> Any:
+    """Enqueue ``run_generation`` for ``generation`` on the configured backend and queue.
+
+    The message names the generation and its attempt (``retry_count``): one attempt is one
+    row, claimed once, so an engine that delivers the message twice runs the job once."""
+    return _configured(run_generation).enqueue(generation.pk, generation.retry_count)
+
+
+def register_tasks() -> None:
+    """Bind genstatus's tasks to ``GENSTATUS_TASK_BACKEND`` and ``GENSTATUS_TASK_QUEUE``.
+
+    A backend with a registry of its own learns of a task when the task is bound to it
+    (django-tasks-celery registers it with Celery then). The web process binds
+    ``run_generation`` when it enqueues; a worker binds nothing by itself, so call this
+    once in the worker, e.g. at the end of the module that creates the Celery app."""
+    for declared in (run_generation, reap, prune):
+        _configured(declared)
+
+
+def execute(generation_id: int, attempt: int | None = None) -> str:
     """Run the provider's ``run()`` for one generation; return the final status (or why
-    nothing ran). The body of ``run_generation``, callable without a task backend."""
-    generation = Generation.objects.filter(pk=generation_id).first()
-    if generation is None:
-        return "missing"
-    if generation.status in TERMINAL:  # cancelled while queued, or reaped: nothing to do
-        return generation.status
-    provider = get_provider(generation.provider)
-    if provider is None or not provider.runs_jobs:
-        lifecycle.mark_failed(
-            generation,
-            f"Provider {generation.provider!r} has no run() for genstatus to execute.",
-            code=RUN_FAILED,
-        )
-        return Status.FAILED
-    try:
-        lifecycle.mark_processing(generation)
-    except InvalidTransition:  # another worker claimed it, or it finished meanwhile
-        return "skipped"
+    nothing ran). The body of ``run_generation``, callable without a task backend.
+
+    Idempotent: the run starts only if this call moves the row from pending or queued to
+    processing (one conditional UPDATE), so a message delivered twice (a broker's
+    redelivery after a worker died, a duplicate) finds it claimed and runs nothing.
+    ``attempt`` (the row's ``retry_count``, when the message carries it) must match."""
+    claimed = _claim(generation_id, attempt)
+    if isinstance(claimed, str):
+        return claimed
+    generation, provider = claimed
     report = Report(generation)
     try:
         if report.cancel_requested:
@@ -91,6 +101,37 @@ def execute(generation_id: int) -> str:
     return _finish(partial(lifecycle.mark_completed, generation, asset=output))
 
 
+def _claim(generation_id: int, attempt: int | None) -> tuple[Generation, Provider] | str:
+    """Move the generation to processing for this run; or say why nothing runs."""
+    generation = Generation.objects.filter(pk=generation_id).first()
+    if generation is None:
+        return "missing"
+    if attempt is not None and attempt != generation.retry_count:
+        logger.warning(
+            "genstatus: a message for attempt %s of generation %s found attempt %s; nothing ran",
+            attempt,
+            generation_id,
+            generation.retry_count,
+        )
+        return "skipped"
+    if generation.status in TERMINAL:  # cancelled while queued, or reaped: nothing to do
+        return str(generation.status)
+    provider = get_provider(generation.provider)
+    if provider is None or not provider.runs_jobs:
+        lifecycle.mark_failed(
+            generation,
+            f"Provider {generation.provider!r} has no run() for genstatus to execute.",
+            code=RUN_FAILED,
+        )
+        return Status.FAILED
+    try:
+        lifecycle.mark_processing(generation)
+    except InvalidTransition:  # another worker claimed it, or it finished meanwhile
+        logger.info("genstatus: generation %s was already claimed; nothing ran", generation.pk)
+        return "skipped"
+    return generation, provider
+
+
 def _finish(change: Callable[[], Generation]) -> str:
     try:
         return change().status
@@ -104,10 +145,11 @@ def _current(generation: Generation) -> str:
 
 
 @task()
-def run_generation(generation_id: int) -> str:
+def run_generation(generation_id: int, attempt: int | None = None) -> str:
     """Run a provider's ``run()`` for a generation with transitions, progress, heartbeat
-    and error capture. Returns the final status."""
-    return execute(generation_id)
+    and error capture. Returns the final status (``"skipped"`` when another delivery of
+    the message claimed the job first)."""
+    return execute(generation_id, attempt)
 
 
 @task()

@@ -94,15 +94,29 @@ def _update_values(
 
 def _compare_and_set(
     generation: Generation, target: Status, values: dict[str, Any], where: Q | None
-) -> str:
-    """Run the conditional UPDATE; return the status it moved the row from."""
+) -> tuple[str, bool]:
+    """Run the conditional UPDATE; return the status it moved the row from, and whether
+    the instance was current (the row still had the instance's version).
+
+    The first try also requires the instance's version: when it matches, every visible
+    change (each bumps the version) is already in the instance, so the caller sets the new
+    values on it instead of reading the row back. Otherwise, and on every later try, the
+    row is matched on its status alone and read back afterwards."""
     allowed = sources_of(target)
     expected = generation.status
+    known = generation.version if _plain(values) else None
     for _ in range(_CAS_ATTEMPTS):
         if expected in allowed:
             rows = Generation.objects.filter(pk=generation.pk, status=expected)
-            if (rows if where is None else rows.filter(where)).update(**values):
-                return expected
+            if where is not None:
+                rows = rows.filter(where)
+            if known is not None and rows.filter(version=known).update(
+                **{**values, "version": known + 1}
+            ):
+                return expected, True
+            known = None
+            if rows.update(**values):
+                return expected, False
         current = current_status(generation)
         if current not in allowed:
             _refuse(generation, current, target, allowed)
@@ -117,6 +131,22 @@ def _compare_and_set(
         expected = current
     # a row changing state faster than we can read it
     _refuse(generation, expected, target, allowed)  # pragma: no cover
+
+
+def _plain(values: Mapping[str, Any]) -> bool:
+    """True when every value but the version bump is a plain value the instance can hold
+    as it is (no expression the database computes)."""
+    return not any(
+        hasattr(value, "resolve_expression") for name, value in values.items() if name != "version"
+    )
+
+
+def apply_values(generation: Generation, values: Mapping[str, Any], version: int) -> None:
+    """Set on ``generation`` what a conditional UPDATE that matched its version wrote."""
+    for name, value in values.items():
+        if name != "version":
+            setattr(generation, name, value.value if isinstance(value, Status) else value)
+    generation.version = version
 
 
 def transition(
@@ -134,15 +164,20 @@ def transition(
     ``where`` is an extra condition checked by that same UPDATE, e.g. the reaper's "the
     heartbeat is still old": a heartbeat that lands first makes it fail with
     ``ConditionNotMet`` instead of failing a live job.
-    The instance is refreshed from the database; the signal goes out after commit.
+    The instance shows the row as written (read back only when it was not current); the
+    signal goes out after commit.
     """
     target = Status(to)
     now = timezone.now()
     values = _update_values(target, now, fields)
 
     with transaction.atomic():
-        expected = _compare_and_set(generation, target, values, where)
-        generation.refresh_from_db()
+        known = generation.version
+        expected, current = _compare_and_set(generation, target, values, where)
+        if current:
+            apply_values(generation, values, known + 1)
+        else:
+            generation.refresh_from_db()
         actor = actor_or_none(actor)
         GenerationEvent.objects.create(
             generation=generation,

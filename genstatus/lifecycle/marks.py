@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from genstatus import signals
 from genstatus.exceptions import InvalidTransition
-from genstatus.lifecycle.core import Actor, current_status, send_on_commit, transition
+from genstatus.lifecycle.core import (
+    Actor,
+    apply_values,
+    current_status,
+    send_on_commit,
+    transition,
+)
 from genstatus.models import Generation
 from genstatus.states import Status
 
@@ -75,13 +81,17 @@ def report_progress(generation: Generation, progress: int) -> Generation:
     if isinstance(progress, bool) or not isinstance(progress, int) or not 0 <= progress <= 100:
         raise ValueError(f"progress must be an integer from 0 to 100, not {progress!r}.")
     now = timezone.now()
+    values = {"progress": progress, "heartbeat_at": now, "updated_at": now}
+    processing = Generation.objects.filter(pk=generation.pk, status=Status.PROCESSING)
     with transaction.atomic():
-        updated = Generation.objects.filter(pk=generation.pk, status=Status.PROCESSING).update(
-            progress=progress, heartbeat_at=now, updated_at=now, version=F("version") + 1
-        )
-        if not updated:
+        # the instance's version still the row's: nothing else changed it, no read back
+        known = generation.version
+        if processing.filter(version=known).update(**values, version=known + 1):
+            apply_values(generation, values, known + 1)
+        elif processing.update(**values, version=F("version") + 1):
+            generation.refresh_from_db()
+        else:
             _refuse_progress(generation, "report progress for")
-        generation.refresh_from_db()
         send_on_commit(
             signals.generation_progressed, generation=copy.copy(generation), progress=progress
         )
