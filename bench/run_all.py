@@ -28,6 +28,11 @@ BENCHMARKS: list[tuple[str, list[str], dict[str, str]]] = [
         {},
     ),
     (
+        "Badges from settings: the middleware and the batch (500 cards, SQLite)",
+        ["bench/bench_targets.py", "--cards", "500", "--rounds", "200"],
+        {},
+    ),
+    (
         "Generations panel at 1,000,000 rows (PostgreSQL)",
         ["bench/bench_panel.py", "--repeat", "9", "--runs", "3"],
         {},
