@@ -14,9 +14,11 @@ For a window ending at ``now`` and the generations a ``Visibility`` allows:
 
 Every query reads one range of an index of migration 0005 (``finished_at`` or
 ``created_at``), scoped by the ``Visibility``: never the whole table. Percentiles are
-PostgreSQL's ``percentile_cont`` there (one statement, ``GROUPING SETS``); elsewhere the
-two durations of each finished row in the window are read and ``sql.percentile_cont``
-interpolates the same way.
+exact (``percentiles.exact``: PostgreSQL's ``percentile_cont``, the same interpolation in
+Python elsewhere). For everyone's generations over a window of daily buckets (30 days),
+the whole days come from the daily counts (``rollup``) and only the two partial days
+from the table; its percentiles are estimated from duration histograms
+(``percentiles.estimate``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from genstatus.stats.windows import Window
 
 FINISHED = (Status.COMPLETED, Status.FAILED, Status.CANCELLED)
 TOP_ERROR_CODES = 5
+DAY = 86400  # seconds: a window of daily buckets may read the daily counts
 
 
 @dataclass
@@ -131,9 +134,6 @@ def statistics(visible: Visibility, window: Window, now: datetime) -> Statistics
         counts.at(*key).queue_wait, counts.at(*key).run_duration = queue_wait, run_duration
     series = _series(counts.buckets, start, now, step)
     return Statistics(window, start, now, counts.figures, series)
-
-
-DAY = 86400
 
 
 Buckets = dict[str, dict[int, list[int]]]  # provider → bucket → [completed, failed]
