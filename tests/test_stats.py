@@ -252,3 +252,27 @@ def test_a_closed_day_is_counted_once_and_kept(jobs, user):
     Generation.objects.filter(finished_at=NOW - 23 * H).delete()
     assert DailyStat.objects.filter(kind="finished", day=(NOW - 23 * H).date()).exists()
     assert statistics(EVERYBODY, month, NOW).total.completed == before
+
+
+def test_a_chart_says_what_it_shows_and_escapes_its_labels():
+    from genstatus.stats.charts import bar_chart, render_chart
+    from genstatus.stats.figures import Series
+
+    starts = [NOW - 3 * H, NOW - 2 * H, NOW - H]
+    series = Series("sora", starts, completed=[4, 0, 2], failed=[1, 3, 0])
+    chart = bar_chart(series, "<b>Sora</b>", DAY)
+    assert chart.title == "<b>Sora</b>: completions and failures, last 24 hours"
+    assert chart.description.startswith("6 completed and 4 failed in 3 periods.")
+    assert "Most failures (3) in the period from" in chart.description
+    assert [tick.text for tick in chart.y_ticks] == ["0", "3", "6"]  # the tallest bar: 5
+    # bars stand on the axis, failures on top of completions
+    first = chart.bars[0]
+    assert first.completed_y + first.completed_height == pytest.approx(chart.bottom, abs=0.02)
+    assert first.failed_y + first.failed_height == pytest.approx(first.completed_y, abs=0.02)
+    html = str(render_chart(chart))
+    assert "<b>Sora</b>" not in html
+    assert "&lt;b&gt;Sora&lt;/b&gt;: completions" in html
+    assert 'role="img"' in html
+    assert 'aria-labelledby="gs-chart-sora-title gs-chart-sora-desc"' in html
+    assert html.count("<rect") == 4  # no rect for an empty part
+    assert html.count("<tr>") == 4  # the data table: a header and three periods
