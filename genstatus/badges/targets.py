@@ -208,8 +208,6 @@ def targets_for_path(path: str) -> list[BadgeTarget]:
     return [target for target in badge_targets() if target.applies_to(path)]
 
 
-# --- the page's snippet and the batch -------------------------------------------------------
-
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
@@ -255,9 +253,6 @@ def render_badges(values: Iterable[object], user: Any) -> dict[str, str]:
     statuses = badge_statuses(set(keys.values()), user)
     options = options_key()
     return {text: statuses.markup(key, options) for text, key in keys.items()}
-
-
-# --- system checks ----------------------------------------------------------------------------
 
 
 @register()

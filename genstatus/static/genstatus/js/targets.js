@@ -60,7 +60,6 @@ function readConfig() {
   }
 }
 
-// --- reading a card ------------------------------------------------------------------------
 
 function idOf(card, target) {
   if (target.idAttribute) {
@@ -82,7 +81,6 @@ function imageOf(card, target) {
   return card.querySelector(target.image);
 }
 
-// --- placing -------------------------------------------------------------------------------
 
 function anchorFor(markup) {
   const anchor = document.createElement("span");
@@ -197,7 +195,6 @@ function placeWrapped() {
   }
 }
 
-// --- fetching ------------------------------------------------------------------------------
 
 // The badge of an asset the server was not asked about (no badges URL, a failed request):
 // the server's "none" badge, hidden, which the live client's snapshot fills in.
