@@ -44,12 +44,24 @@ def file_link() -> str:
     return f"{re.escape(before)}/(\\d+)/{re.escape(after)}"
 
 
+# the file picker (``?_popup=1&_pick=file``) has no links to the files' pages: a file's
+# "select" link carries its id (a folder's is ``js-dismiss-folder``)
+PICKED_FILE = "a.js-dismiss-image[data-file-id]"
+ID = "data-file-id"
+ROW, ITEM = "table#result_list tr", ".thumbnail-file-item"
+
+
 def filer_targets() -> tuple[BadgeTarget, ...]:
-    """The listing's files: the table's rows and the thumbnail view's file items."""
+    """The listing's files: the table's rows and the thumbnail view's file items, in the
+    listing and in the file picker."""
     link = file_link()
+    table, thumbs = "td.column-icon img", ".item-thumbnail img"
+    picked_row, picked_item = (f"{card}:has({PICKED_FILE})" for card in (ROW, ITEM))
     return (
-        BadgeTarget(cards="table#result_list tr", id_link=link, image="td.column-icon img"),
-        BadgeTarget(cards=".thumbnail-file-item", id_link=link, image=".item-thumbnail img"),
+        BadgeTarget(cards=ROW, id_link=link, image=table),
+        BadgeTarget(cards=ITEM, id_link=link, image=thumbs),
+        BadgeTarget(cards=picked_row, id_attribute=ID, image=table),
+        BadgeTarget(cards=picked_item, id_attribute=ID, image=thumbs),
     )
 
 

@@ -64,6 +64,18 @@ def test_badges_on_files_only_and_live(
         assert page.errors == []
 
 
+@pytest.mark.parametrize(("view", "cards"), [("", TABLE), ("&_list_type=th", THUMBS)])
+def test_the_file_picker_shows_the_badges_too(site, admin_user, folder, images, view, cards):
+    with chromium() as page:
+        log_in(page, site, admin_user)
+        listing = folder.get_admin_directory_listing_url_path()
+        page.goto(f"{site}{listing}?_popup=1&_pick=file{view}")
+        wait_for_badges(page, cards, len(images))
+        image = "td.column-icon img" if cards == TABLE else ".item-thumbnail img"
+        assert badges_inside_images(page, cards, image) == len(images)
+        assert page.locator(".gs-badge").count() == len(images)  # the subfolder has none
+
+
 def test_open_asset_from_the_panel_lands_on_filers_file_page(site, admin_user, images, tmp_path):
     with chromium() as page:
         log_in(page, site, admin_user)
