@@ -16,7 +16,6 @@ handshakes in progress per process, frames per second per socket.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 import logging
@@ -31,6 +30,7 @@ from genstatus.live.hub import ALL
 from genstatus.live.limits import CLOSE_TRY_LATER, TICKET, FrameBucket, admission
 from genstatus.live.protocol import ProtocolError
 from genstatus.live.publisher import layer
+from genstatus.live.reader import reader
 from genstatus.live.socket_reads import CLOSE_UNAUTHENTICATED, SocketReads
 from genstatus.models import Visibility
 
@@ -97,8 +97,8 @@ class GenerationStatusConsumer(SocketReads, AsyncJsonWebsocketConsumer):  # type
     frame_types = FRAME_TYPES  # each has a ``handle_<type>(message, ref)``
     frame_rate = 20.0  # client frames (of up to 8 KiB; larger count more) a second ...
     frame_burst = 60  # ... and at once; beyond: an error frame, and after as many, 4429
-    max_handshakes = 200  # sockets of this process between arrival and first snapshot
-    handshake_grace = 10.0  # seconds after accept a socket without a snapshot stops counting
+    max_handshakes = 200  # sockets of this process between arrival and accept, at most ...
+    max_handshake_wait = 2.0  # ... the oldest of them (or a queued read) waiting this long
 
     user: Any
     visibility: Visibility | None  # None until the first snapshot's read
@@ -115,19 +115,28 @@ class GenerationStatusConsumer(SocketReads, AsyncJsonWebsocketConsumer):  # type
             log_no_layer()
             await self._accept_and_close(CLOSE_NO_LAYER)
             return
-        self.ticket = self.scope.get(TICKET) or admission().enter(self.max_handshakes)
-        if self.ticket is None:  # busy: no database work, the client comes back later
+        ticket = self.scope.get(TICKET) or admission().enter(
+            self.max_handshakes, self.max_handshake_wait
+        )
+        if ticket is None or reader().oldest_wait() > self.max_handshake_wait:
+            # busy: no database work, the client comes back later
+            if ticket is not None:
+                ticket.release()
             await self._accept_and_close(CLOSE_TRY_LATER, "busy")
             return
-        self._init_state(user)
-        self.hub = live.hub()
-        self.hub.add(self)
-        # In the group before any snapshot is read (see handle_subscribe). When the layer is
-        # down the socket still works (snapshots); the hub resyncs it once the layer is back.
-        await self.hub.ready()
-        await self.accept()
-        asyncio.get_running_loop().call_later(self.handshake_grace, self.ticket.release)
-        await self.send(text_data=hello_frame(get_language(), self.max_frame_bytes, self.max_ids))
+        try:
+            self._init_state(user)
+            self.hub = live.hub()
+            self.hub.add(self)
+            # In the group before any snapshot is read (see handle_subscribe). When the layer
+            # is down the socket still works (snapshots); the hub resyncs it once it is back.
+            await self.hub.ready()
+            await self.accept()
+            await self.send(
+                text_data=hello_frame(get_language(), self.max_frame_bytes, self.max_ids)
+            )
+        finally:
+            ticket.release()  # the handshake is over (or failed)
         self._start_user_timer()
 
     def _init_state(self, user: Any) -> None:
@@ -152,9 +161,6 @@ class GenerationStatusConsumer(SocketReads, AsyncJsonWebsocketConsumer):  # type
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
-        ticket = getattr(self, "ticket", None)
-        if ticket is not None:
-            ticket.release()
         if hasattr(self, "hub"):
             await self.hub.leave(self)
         for pending in (

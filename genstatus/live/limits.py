@@ -1,10 +1,14 @@
 """What one process and one socket may ask of the server (Channels-free).
 
-- **Admission**: the sockets of one event loop between their arrival and their first
-  snapshot ("handshakes in progress") are counted; beyond the limit a new socket is
-  accepted and closed at once with ``CLOSE_TRY_LATER`` (4429), before any database work,
-  and the browser comes back later (live.js backs off). Past its capacity the server so
-  keeps serving the sockets it took instead of letting every queued handshake time out.
+- **Admission**: the sockets of one event loop between their arrival and their accept
+  ("handshakes in progress": the session read of ``AuthMiddlewareStack`` is there) are
+  counted; beyond the limit, or while the oldest of them has waited longer than
+  ``max_wait`` seconds (the server is slower than the arrivals, whatever its speed), a
+  new socket is accepted and closed at once with ``CLOSE_TRY_LATER`` (4429), before any
+  database work, and the browser comes back later (live.js backs off). The consumer
+  also refuses while a snapshot read has waited that long in the reader. Past its
+  capacity the server so keeps serving the sockets it took instead of letting every
+  queued handshake time out.
   The consumer counts from its ``connect``; ``LiveAdmissionMiddleware``, wrapped around
   the whole WebSocket stack, counts from the socket's arrival, before the session read.
 - **Frame rate**: a token bucket per socket (``FrameBucket``).
@@ -22,20 +26,31 @@ FRAME_UNIT = 8192  # characters of a client frame that cost one token of the fra
 TICKET = "genstatus.admission"  # the scope key of a socket's admission ticket
 
 
+MAX_WAIT = 2.0  # seconds the oldest handshake in progress may have waited; then refuse
+
+
 class Admission:
-    """The handshakes in progress of one event loop."""
+    """The handshakes in progress of one event loop, oldest first."""
 
     def __init__(self) -> None:
-        self.count = 0
+        self.tickets: dict[Ticket, float] = {}  # insertion-ordered: the oldest first
         self.refused = 0  # sockets turned away (tests, benchmarks)
 
-    def enter(self, limit: int) -> Ticket | None:
-        """A ticket, or None when ``limit`` handshakes are already in progress."""
-        if self.count >= limit:
+    @property
+    def count(self) -> int:
+        return len(self.tickets)
+
+    def enter(self, limit: int, max_wait: float = MAX_WAIT) -> Ticket | None:
+        """A ticket, or None when ``limit`` handshakes are in progress or the oldest of
+        them has waited more than ``max_wait`` seconds."""
+        now = time.monotonic()
+        oldest = next(iter(self.tickets.values()), now)
+        if len(self.tickets) >= limit or now - oldest > max_wait:
             self.refused += 1
             return None
-        self.count += 1
-        return Ticket(self)
+        ticket = Ticket(self)
+        self.tickets[ticket] = now
+        return ticket
 
 
 class Ticket:
@@ -46,7 +61,7 @@ class Ticket:
 
     def release(self) -> None:
         if self.admission is not None:
-            self.admission.count -= 1
+            self.admission.tickets.pop(self, None)
             self.admission = None
 
 
@@ -84,22 +99,25 @@ class LiveAdmissionMiddleware:
             AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(urls)))
         )
 
-    The genstatus consumer releases the ticket once it has sent its first snapshot (or
-    ``GenerationStatusConsumer.handshake_grace`` seconds after accepting); other routes
-    of the stack release it when their connection ends.
+    The genstatus consumer releases the ticket once it has accepted the socket and sent
+    ``hello``; other routes of the stack release it when their connection ends (wrap
+    only genstatus's route if you have long-lived routes of your own).
     """
 
     limit = 200
+    max_wait = MAX_WAIT
 
-    def __init__(self, app: Any, limit: int | None = None) -> None:
+    def __init__(self, app: Any, limit: int | None = None, max_wait: float | None = None) -> None:
         self.app = app
         if limit is not None:
             self.limit = limit
+        if max_wait is not None:
+            self.max_wait = max_wait
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if scope.get("type") != "websocket" or TICKET in scope:
             return await self.app(scope, receive, send)
-        ticket = admission().enter(self.limit)
+        ticket = admission().enter(self.limit, self.max_wait)
         if ticket is None:
             await refuse(receive, send)
             return None

@@ -36,6 +36,7 @@ class _Job:
     read: Read
     future: asyncio.Future[Any]
     waiters: int = 0
+    queued_at: float = field(default_factory=time.monotonic)
     outcome: tuple[bool, Any] = field(default=(False, None))
 
 
@@ -62,6 +63,11 @@ class Reader:
     def backlog(self) -> int:
         """Reads queued and not started."""
         return len(self.queue)
+
+    def oldest_wait(self) -> float:
+        """Seconds the oldest queued read has waited (0 when none waits): how far behind
+        the reader is, whatever the machine's speed."""
+        return time.monotonic() - self.queue[0].queued_at if self.queue else 0.0
 
     async def read(self, key: tuple[Any, ...], read: Read) -> Any:
         """The result of ``read(memo)``, run in a batch, or of an identical queued read."""

@@ -54,7 +54,6 @@ class SocketReads:
     sent_versions: dict[int, int]
     pending: SnapshotRequest | None
     reading: asyncio.Task[None] | None
-    ticket: Any
     hub: Any
     panel_snapshot_limit: int
 
@@ -143,7 +142,6 @@ class SocketReads:
             self._follow_row(gid)
             self.panel_since = max(self.panel_since, gid)
         await self.send_json({"type": "snapshot", "ref": ref, **snapshot})
-        self.ticket.release()  # the handshake is over
 
     # -- the user's standing, read again -----------------------------------------------------
     def _start_user_timer(self) -> None:

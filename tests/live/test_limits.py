@@ -4,6 +4,7 @@ behind; and the hub's index (a change reaches only the sockets interested in it)
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import threading
@@ -12,12 +13,14 @@ from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
 
 from gallery.models import Asset
 from genstatus import lifecycle
 from genstatus.consumers import CLOSE_TRY_LATER, GenerationStatusConsumer
 from genstatus.live import snapshots
 from genstatus.live.hub import ALL, Interest
+from genstatus.live.limits import LiveAdmissionMiddleware, admission
 from tests.live.conftest import connect, make_communicator, next_of
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -121,15 +124,7 @@ async def test_a_flood_of_large_frames_leaves_no_memory_behind(user: Any, asset:
     assert after - before < 5 * 1024 * 1024  # 1,000 frames were ~50 MB
 
 
-async def test_beyond_the_admission_limit_sockets_are_told_to_come_back(
-    user: Any, asset: Asset, make_generation: Any, monkeypatch: Any
-) -> None:
-    await sync_to_async(make_generation)()
-    monkeypatch.setattr(GenerationStatusConsumer, "max_handshakes", 2)
-    gate = Gate(monkeypatch)
-    waiting = [await connect(user) for _ in range(2)]
-    for communicator in waiting:  # their first snapshots are pending: two handshakes
-        await communicator.send_json_to({"type": "subscribe", "ref": "s", "assets": [asset.pk]})
+async def closed_busy(user: Any) -> None:
     turned_away = make_communicator(user)
     connected, _ = await turned_away.connect()
     assert connected  # accepted, so that the browser can read the code
@@ -138,14 +133,67 @@ async def test_beyond_the_admission_limit_sockets_are_told_to_come_back(
         "code": CLOSE_TRY_LATER,
         "reason": "busy",
     }
+
+
+async def test_beyond_the_admission_limit_sockets_are_told_to_come_back(
+    user: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(GenerationStatusConsumer, "max_handshakes", 0)
+    await closed_busy(user)
+    monkeypatch.setattr(GenerationStatusConsumer, "max_handshakes", 1)
+    admitted = await connect(user)  # the handshake is over once hello is sent
+    await (await connect(user)).disconnect()
+    await admitted.disconnect()
+
+
+async def test_while_snapshot_reads_wait_new_sockets_are_told_to_come_back(
+    user: Any, asset: Asset, make_generation: Any, monkeypatch: Any
+) -> None:
+    await sync_to_async(make_generation)()
+    monkeypatch.setattr(GenerationStatusConsumer, "max_handshake_wait", 0.0)
+    gate = Gate(monkeypatch)
+    first, second = await connect(user), await connect(user)
+    await first.send_json_to({"type": "subscribe", "ref": "s", "assets": [asset.pk]})
+    while not gate.reads:  # the first read holds the reader thread (a wait, not a time)
+        await asyncio.sleep(0.01)
+    await second.send_json_to({"type": "subscribe", "ref": "s", "assets": [asset.pk, "9"]})
+    await second.send_json_to({"type": "ping", "ref": "p"})
+    assert (await next_of(second, "pong"))["ref"] == "p"  # its read is queued behind
+    await closed_busy(user)  # the reader is behind: no new socket adds to it
     gate.open()
-    for communicator in waiting:
+    for communicator in (first, second):
         assert (await next_of(communicator, "snapshot"))["ref"] == "s"
-    admitted = await connect(user)  # the handshakes are over: room again
+    admitted = await connect(user)  # the reader caught up: room again
     await admitted.send_json_to({"type": "subscribe", "ref": "s", "assets": [asset.pk]})
     assert (await next_of(admitted, "snapshot"))["ref"] == "s"
-    for communicator in [*waiting, admitted]:
+    for communicator in (first, second, admitted):
         await communicator.disconnect()
+
+
+async def test_the_admission_middleware_refuses_before_the_stack_beyond_its_limit() -> None:
+    """Counted from arrival: sockets still in the (slow) stack count; beyond the limit a
+    socket is accepted and closed with 4429 without reaching the stack."""
+    release = asyncio.Event()
+    reached: list[Any] = []
+
+    async def slow_stack(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope)
+        await release.wait()  # a session read queued behind others
+
+    middleware = LiveAdmissionMiddleware(slow_stack, limit=2)
+    waiting = []
+    for _ in range(2):
+        communicator = WebsocketCommunicator(middleware, "/ws/genstatus/")
+        waiting.append(asyncio.ensure_future(communicator.connect()))
+    await asyncio.sleep(0)
+    refused = WebsocketCommunicator(middleware, "/ws/genstatus/")
+    connected, _ = await refused.connect()
+    assert connected
+    assert (await refused.receive_output())["code"] == CLOSE_TRY_LATER
+    assert len(reached) == 2
+    release.set()
+    await asyncio.gather(*waiting, return_exceptions=True)
+    assert admission().count == 0  # every ticket released
 
 
 async def test_a_change_reaches_only_the_sockets_interested_in_it(
