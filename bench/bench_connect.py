@@ -254,6 +254,20 @@ async def settle(users: list[dict[str, Any]], ports: list[int], limit: float = 1
                 break
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` ports the system had free (bound together, so distinct)."""
+    import socket
+
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
 class Servers:
     """``count`` daphne processes of tests.live.asgi on free ports."""
 
@@ -263,7 +277,7 @@ class Servers:
             **env,
             "PYTHONPATH": os.pathsep.join([str(tree), str(tree / "example_project")]),
         }
-        self.ports = [bench_live.free_port() + 10 * i for i in range(count)]
+        self.ports = free_ports(count)
         self.procs: list[subprocess.Popen[bytes]] = []
 
     @property

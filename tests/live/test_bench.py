@@ -51,3 +51,30 @@ def test_small_benchmark_run_loses_no_final_state() -> None:
     rows = [line for line in result.stdout.splitlines() if line.startswith("| 10 ")]
     assert len(rows) == 2  # the normal run and the lossy run
     assert all(row.rstrip().endswith("| 0 |") for row in rows)
+
+
+@pytest.mark.timeout(1000)
+def test_small_connect_storm_and_restart_lose_no_final_state() -> None:
+    """bench/bench_connect.py at a small size: both consumers serve a storm, the tabs come
+    back after a restart of two daphne processes, and no final state is lost."""
+    suffix = os.environ.get("GENSTATUS_TEST_DB_SUFFIX", "")
+    env = {**os.environ, "GENSTATUS_BENCH_DB": f"test_genstatus_bench_connect{suffix.lower()}"}
+    run = ["--rates", "10", "--seconds", "1", "--users", "3", "--processes", "2"]
+    run += ["--restart", "12", "--change-seconds", "1", "--admission", "50"]
+    try:
+        result = subprocess.run(
+            [sys.executable, "bench/bench_connect.py", *run],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,  # a guard against a hang, not a speed test
+        )
+    finally:
+        drop_postgres_database(env["GENSTATUS_BENCH_DB"])
+    assert result.returncode == 0, result.stdout + result.stderr
+    storms = [line for line in result.stdout.splitlines() if line.startswith("| 10/s ")]
+    assert [row.split("|")[3].strip() for row in storms] == ["bare", "genstatus"]
+    assert all(row.split("|")[4].strip() == "10" for row in storms)  # every tab served
+    restart = result.stdout.strip().splitlines()[-1]
+    assert restart.rstrip().endswith("| 0 |")  # no lost final state
