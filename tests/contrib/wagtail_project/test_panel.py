@@ -4,10 +4,14 @@ image editor (a custom image model, registered in no Django admin)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from django.utils import timezone
 
+from genstatus import lifecycle
 from genstatus.models import Generation
 from genstatus.states import Status
 
@@ -146,3 +150,12 @@ def test_open_asset_for_a_user_who_may_not_edit_the_image_says_so(
     response = client.get(f"{PANEL}{generation.pk}/open-asset/", follow=True)
     assert response.redirect_chain[-1][0] == PANEL
     assert "no page of this asset you can open" in response.content.decode()
+
+
+def test_the_health_banner_shows_among_wagtails_page(client, admin_user, images):
+    generation = lifecycle.transition(Generation.objects.order_by("pk").first(), "processing")
+    long_ago = timezone.now() - timedelta(days=1)
+    Generation.objects.filter(pk=generation.pk).update(heartbeat_at=long_ago, started_at=long_ago)
+    client.force_login(admin_user)
+    html = client.get(PANEL).content.decode()
+    assert 'data-gs-health="stuck"' in html
