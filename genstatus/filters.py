@@ -125,6 +125,7 @@ class GenerationFilterSet(django_filters.FilterSet):  # type: ignore[misc]  # dj
     provider = django_filters.ChoiceFilter(choices=provider_choices, label="Provider")
     operation_type = django_filters.ChoiceFilter(choices=operation_choices, label="Operation")
     q = django_filters.CharFilter(method="filter_search", label="Prompt contains", max_length=200)
+    error_code = django_filters.CharFilter(label="Error code", max_length=100)
     asset = AssetIdsFilter(label="Asset ids (comma-separated)")
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")

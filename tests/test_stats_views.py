@@ -114,6 +114,18 @@ def test_a_superuser_sees_everyones_figures_and_error_codes_link_the_panel(
     assert admin_client.get(link.replace("&amp;", "&")).status_code == 200
 
 
+def test_an_error_code_links_the_panel_to_that_codes_failures_only(admin_client, user):
+    finished(user, "runway", "failed", 5, "quota")
+    finished(user, "runway", "failed", 6, "timeout")
+    content = admin_client.get(reverse(STATS), {"window": "1h"}).content.decode()
+    link = re.search(r'href="([^"]*error_code=timeout[^"]*)"', content).group(1)
+    panel = admin_client.get(link.replace("&amp;", "&"))
+    shown = re.findall(r'data-gs-generation="(\d+)"', panel.content.decode())
+    timeouts = Generation.objects.filter(error_code="timeout").values_list("pk", flat=True)
+    assert len(timeouts) == 1
+    assert sorted(map(int, shown)) == sorted(timeouts)
+
+
 def test_charts_are_accessible_svg_with_a_data_table(admin_client, user):
     finished(user, "sora", "completed", 5)
     finished(user, "sora", "failed", 65, "quota")

@@ -73,14 +73,23 @@ class PanelStatsView(AdminView):
             total = figures.operation == ALL
             if not total:
                 query["operation_type"] = figures.operation
+            failed_url = f"{panel_url}?{urlencode(query)}"
             return {
                 "figures": figures,
                 "total": total,
                 "label": providers.get(figures.provider, figures.provider)
                 if total
                 else operations.get(figures.operation, figures.operation),
-                "failed_url": f"{panel_url}?{urlencode(query)}",
-                "error_codes": figures.top_error_codes,
+                "failed_url": failed_url,
+                # (code, count, the panel's failed rows with that code)
+                "error_codes": [
+                    (
+                        code,
+                        number,
+                        f"{failed_url}&{urlencode({'error_code': code})}" if code else failed_url,
+                    )
+                    for code, number in figures.top_error_codes
+                ],
             }
 
         return [
