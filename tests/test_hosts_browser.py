@@ -174,6 +174,20 @@ def test_a_failed_badge_shows_hostile_text_as_text(
     assert page.locator(".photo-grid .gs-badge--failed b").count() == 0
     text = failed.locator("bdi[data-gs-error-text]")
     assert text.text_content() == HOSTILE
+    # in the strip the badge sits inside the host's link: a tap opens the error, the link
+    # is not followed
+    strip = page.locator("p.strip .gs-badge--failed")
+    strip.click()
+    assert strip.get_attribute("data-gs-open") == ""
+    assert strip.locator(".gs-badge__error").is_visible()
+    assert page.url == f"{live_server.url}/photos/"
+    strip.click()  # closes it
+    assert not strip.locator(".gs-badge__error").is_visible()
+    # and a click on the image beside the badge still follows the host's link
+    link = page.locator("p.strip a", has=page.locator(".gs-badge--failed"))
+    image = box(link.locator("img"))
+    page.mouse.click(image["x"] + 10, image["y"] + image["height"] - 10)
+    page.wait_for_url(f"{live_server.url}/photos/*/")
     assert page.js_errors == []
     context.close()
 
