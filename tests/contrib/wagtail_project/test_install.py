@@ -35,6 +35,21 @@ assert "Generations panel" in client.get("/admin/").content.decode()
 images = client.get("/admin/images/").content.decode()
 assert "data-gs-targets" in images and "image-choice--list" in images
 assert client.get("/api/genstatus/").status_code == 200
+# wagtail start keeps Django's admin at /django-admin/: its panel opens Wagtail's editor
+import io
+from PIL import Image as Picture
+from django.core.files.base import ContentFile
+from wagtail.images import get_image_model
+from genstatus import lifecycle
+buffer = io.BytesIO()
+Picture.new("RGB", (64, 48), "#2980b9").save(buffer, "PNG")
+image = get_image_model().objects.create(title="Render", file=ContentFile(buffer.getvalue(), "r.png"))
+generation = lifecycle.create_generation(
+    provider="p", operation_type="text_to_image", asset=image, owner=user
+)
+assert client.get("/django-admin/genstatus/generation/panel/").status_code == 200
+opened = client.get(f"/django-admin/genstatus/generation/{generation.pk}/open-asset/")
+assert opened["Location"] == f"/admin/images/{image.pk}/", opened["Location"]
 print("installed")
 """
 
