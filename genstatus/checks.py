@@ -314,3 +314,29 @@ def check_open_asset_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMe
             )
         ]
     return []
+
+
+def _provider_runs_jobs() -> bool:
+    """True when a configured provider class implements run() (genstatus enqueues it)."""
+    from genstatus.providers import Provider
+
+    value = getattr(settings, "GENSTATUS_PROVIDERS", {})
+    for path in value.values() if isinstance(value, dict) else ():
+        try:
+            cls = import_string(path) if isinstance(path, str) else None
+        except ImportError:
+            continue  # E007
+        if isinstance(cls, type) and issubclass(cls, Provider) and cls.run is not Provider.run:
+            return True
+    return False
+
+
+@register()
+def check_task_backend(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E401 GENSTATUS_TASK_BACKEND not in TASKS, W401 a backend that never runs tasks,
+    I401 a backend that cannot cancel a queued task (see genstatus.engines)."""
+    if not _tasks_available():
+        return []  # E009
+    from genstatus import engines
+
+    return engines.check_task_backend(_provider_runs_jobs())

@@ -45,9 +45,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("genstatus")
 
 
-def _configured(declared: Any) -> Any:
+def _configured(declared: Any, backend: str | None = None, queue: str | None = None) -> Any:
     return declared.using(
-        backend=genstatus_settings.TASK_BACKEND, queue_name=genstatus_settings.TASK_QUEUE
+        backend=backend or genstatus_settings.TASK_BACKEND,
+        queue_name=queue or genstatus_settings.TASK_QUEUE,
     )
 
 
@@ -59,15 +60,16 @@ def enqueue_run(generation: Generation) -> Any:
     return _configured(run_generation).enqueue(generation.pk, generation.retry_count)
 
 
-def register_tasks() -> None:
-    """Bind genstatus's tasks to ``GENSTATUS_TASK_BACKEND`` and ``GENSTATUS_TASK_QUEUE``.
+def register_tasks(backend: str | None = None, queue: str | None = None) -> None:
+    """Bind genstatus's tasks to ``backend`` and ``queue`` (default:
+    ``GENSTATUS_TASK_BACKEND`` and ``GENSTATUS_TASK_QUEUE``).
 
     A backend with a registry of its own learns of a task when the task is bound to it
     (django-tasks-celery registers it with Celery then). The web process binds
     ``run_generation`` when it enqueues; a worker binds nothing by itself, so call this
     once in the worker, e.g. at the end of the module that creates the Celery app."""
     for declared in (run_generation, reap, prune):
-        _configured(declared)
+        _configured(declared, backend, queue)
 
 
 def execute(generation_id: int, attempt: int | None = None) -> str:
