@@ -43,7 +43,8 @@ from wagtail.images import get_image_model
 from genstatus import lifecycle
 buffer = io.BytesIO()
 Picture.new("RGB", (64, 48), "#2980b9").save(buffer, "PNG")
-image = get_image_model().objects.create(title="Render", file=ContentFile(buffer.getvalue(), "r.png"))
+picture = ContentFile(buffer.getvalue(), "r.png")
+image = get_image_model().objects.create(title="Render", file=picture)
 generation = lifecycle.create_generation(
     provider="p", operation_type="text_to_image", asset=image, owner=user
 )
