@@ -107,15 +107,13 @@ def _compare_and_set(
     known = generation.version if _plain(values) else None
     for _ in range(_CAS_ATTEMPTS):
         if expected in allowed:
-            rows = Generation.objects.filter(pk=generation.pk, status=expected)
-            if where is not None:
-                rows = rows.filter(where)
-            if known is not None and rows.filter(version=known).update(
+            conditions = Q(pk=generation.pk, status=expected) & (where or Q())
+            if known is not None and Generation.objects.filter(conditions, version=known).update(
                 **{**values, "version": known + 1}
             ):
                 return expected, True
             known = None
-            if rows.update(**values):
+            if Generation.objects.filter(conditions).update(**values):
                 return expected, False
         current = current_status(generation)
         if current not in allowed:
