@@ -10,8 +10,8 @@ connects, subscribes to its user's 3 assets and waits for the snapshot; first ag
 bare ``AsyncJsonWebsocketConsumer`` behind the same ``AllowedHostsOriginValidator(
 AuthMiddlewareStack(...))`` (``tests/live/bare.py``: no database read of its own), then
 against genstatus's consumer, in the same run and daphne process(es). Tabs follow
-live.js's reconnect policy (full jitter, 1 s doubling to 30 s; a 4429 counts as at least
-three failures): connect-to-snapshot p50/p99 counts from a tab's first attempt to its
+live.js's reconnect policy (full jitter; windows of 1 s doubling to 10 s after a failure,
+2 s doubling to 15 s after a 4429): connect-to-snapshot p50/p99 counts from a tab's first attempt to its
 snapshot, retries included. "failed" are handshakes that did not open (daphne's 5 s
 connect timeout, a refused connection), "4429" sockets told to come back later.
 
@@ -51,14 +51,15 @@ import bench_live
 ROOT = bench_live.ROOT
 BENCH_DB = "genstatus_bench_connect"
 # live.js (genstatus/static/genstatus/js/socket.js): the same policy
-BACKOFF_BASE = 1.0
-BACKOFF_MAX = 30.0
-BUSY_ATTEMPTS = 3
+FAILED_BASE, FAILED_MAX = 1.0, 10.0
+BUSY_BASE, BUSY_MAX = 2.0, 15.0
 CLOSE_TRY_LATER = 4429
 
 
-def backoff(attempt: int) -> float:
-    return random.random() * min(BACKOFF_MAX, BACKOFF_BASE * 2 ** min(attempt - 1, 15))
+def backoff(n: int, busy: bool) -> float:
+    """The delay before the nth reconnect: full jitter, as live.js."""
+    base, top = (BUSY_BASE, BUSY_MAX) if busy else (FAILED_BASE, FAILED_MAX)
+    return random.random() * min(top, base * 2 ** min(n - 1, 15))
 
 
 def seed(users: int) -> list[dict[str, Any]]:
@@ -111,6 +112,7 @@ class Tab:
         self.origin = f"http://127.0.0.1:{port}"
         self.view: dict[str, tuple[int, int, str]] = {}
         self.attempts = 0
+        self.busy_closes = 0
         self.failed = 0
         self.busy = 0
         self.snapshots = 0
@@ -137,9 +139,11 @@ class Tab:
                 return
             if code == CLOSE_TRY_LATER:
                 self.busy += 1
-                self.attempts = max(self.attempts, BUSY_ATTEMPTS - 1)
-            self.attempts += 1
-            await asyncio.sleep(backoff(self.attempts))
+                self.busy_closes += 1
+                await asyncio.sleep(backoff(self.busy_closes, True))
+            else:
+                self.attempts += 1
+                await asyncio.sleep(backoff(self.attempts, False))
 
     async def _session(self) -> int | None:
         import websockets
@@ -168,7 +172,7 @@ class Tab:
             self.snapshots += 1
             for item in frame["assets"].values():
                 self.apply(item, record=False)
-            self.attempts = 0
+            self.attempts = self.busy_closes = 0
             self.synced_at = time.monotonic()
             self.synced.set()
         elif frame["type"] == "updates":

@@ -12,14 +12,16 @@ import { config, root, setDown, setGroups, setLive, state } from "./state.js";
 const CLOSE_UNAUTHENTICATED = 4401; // signed out (or the session ended): do not reconnect
 const CLOSE_NO_LAYER = 4503; // the server has no channel layer: no live updates there
 const CLOSE_TRY_LATER = 4429; // the server is busy (or this page flooded it): back off
-// Reconnect delays: full jitter, uniform in [0, min(MAX, BASE * 2^(attempt - 1))), so that
-// 1,000 tabs reconnecting after a server restart spread over the first second instead of
-// arriving together, and those the server turns away (4429) spread over ever longer
-// windows. A busy close counts as at least BUSY_ATTEMPTS failures (window >= 4 s).
-// docs/live.md ("Reconnecting") has the figures; bench/bench_connect.py mirrors this policy.
-const BACKOFF_BASE_MS = 1000;
-const BACKOFF_MAX_MS = 30000;
-const BUSY_ATTEMPTS = 3;
+// Reconnect delays, full jitter: a uniform random delay in [0, window). After a failure
+// (the server is down, the network is gone) the window is 1 s doubling to 10 s; after the
+// server said it is busy (4429), 2 s doubling to 15 s, counted apart, so that the time a
+// restart kept the server down does not push tabs into long windows once it is back.
+// Tuned for 1,000+ tabs after a restart (docs/live.md, "Reconnecting", has the figures;
+// bench/bench_connect.py mirrors this policy).
+const FAILED_BASE_MS = 1000;
+const FAILED_MAX_MS = 10000;
+const BUSY_BASE_MS = 2000;
+const BUSY_MAX_MS = 15000;
 
 function wsUrl() {
   const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
@@ -74,6 +76,7 @@ const handlers = {
     for (const item of message.panel || []) applyChange(item, { panelRow: true });
     state.synced += 1;
     state.attempts = 0; // served: a socket closed before its snapshot keeps backing off
+    state.busyCloses = 0;
     state.deniedOnce = false;
     root.dataset.gsSynced = String(state.synced);
     // after a reconnect, changes made meanwhile may have moved the tab counts
@@ -141,22 +144,22 @@ export function connect() {
       setDown();
       return;
     }
-    const busy = event.code === CLOSE_TRY_LATER;
-    if (busy) state.attempts = Math.max(state.attempts, BUSY_ATTEMPTS - 1);
     setDown();
-    scheduleReconnect(busy);
+    scheduleReconnect(event.code === CLOSE_TRY_LATER);
   });
 }
 
-// The delay before reconnect attempt `attempt` (1, 2, ...): full jitter (see above).
-export function backoffMs(attempt, random = Math.random) {
-  const window = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 15));
-  return Math.round(random() * window);
+// The delay before the nth reconnect (n = 1, 2, ...): full jitter (see above).
+export function backoffMs(n, busy = false, random = Math.random) {
+  const [base, max] = busy ? [BUSY_BASE_MS, BUSY_MAX_MS] : [FAILED_BASE_MS, FAILED_MAX_MS];
+  return Math.round(random() * Math.min(max, base * 2 ** Math.min(n - 1, 15)));
 }
 
 function scheduleReconnect(busy = false) {
-  state.attempts += 1;
-  state.reconnectTimer = setTimeout(connect, backoffMs(state.attempts));
+  if (busy) state.busyCloses += 1;
+  else state.attempts += 1;
+  const n = busy ? state.busyCloses : state.attempts;
+  state.reconnectTimer = setTimeout(connect, backoffMs(n, busy));
   // keep the page right while the socket is down; a busy server is not polled on top
   if (state.attempts >= 3 && !busy) startPolling();
 }

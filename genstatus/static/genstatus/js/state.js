@@ -21,7 +21,9 @@ export const config = {
 
 export const state = {
   socket: null,
-  attempts: 0,
+  attempts: 0, // reconnects since the last snapshot after failures ...
+  busyCloses: 0, // ... and after the server said it is busy (4429)
+  deniedOnce: false, // a 4401 was retried once (socket.js)
   everOpened: false,
   opens: 0,
   synced: 0,
