@@ -11,9 +11,10 @@ bare ``AsyncJsonWebsocketConsumer`` behind the same ``AllowedHostsOriginValidato
 AuthMiddlewareStack(...))`` (``tests/live/bare.py``: no database read of its own), then
 against genstatus's consumer, in the same run and daphne process(es). Tabs follow
 live.js's reconnect policy (full jitter; windows of 1 s doubling to 10 s after a failure,
-2 s doubling to 15 s after a 4429): connect-to-snapshot p50/p99 counts from a tab's first attempt to its
-snapshot, retries included. "failed" are handshakes that did not open (daphne's 5 s
-connect timeout, a refused connection), "4429" sockets told to come back later.
+2 s doubling to 15 s after a 4429): connect-to-snapshot p50/p99 counts from a tab's
+first attempt to its snapshot, retries included. "failed" are handshakes that did not
+open (daphne's 5 s connect timeout, a refused connection), "4429" sockets told to come
+back later.
 
 **Restart** (``--restart N``): N genstatus tabs connected, every daphne process restarted
 while a worker process moves every generation to a final state; tabs reconnect with the
