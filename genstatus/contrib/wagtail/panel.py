@@ -27,6 +27,7 @@ from genstatus.opening import open_asset_url
 from genstatus.panel.action_views import OpenAssetView, PanelActionView, PanelDetailView
 from genstatus.panel.pagination import PER_PAGE
 from genstatus.panel.rows import RowSetup, RowUrls, row_context, row_labels, rows_queryset
+from genstatus.panel.stats_views import PanelStatsView
 from genstatus.panel.views import PanelCountsView, PanelRowsView, PanelView
 
 URL_NAMESPACE = "genstatus_wagtail"
@@ -60,6 +61,7 @@ class WagtailPanel:
     panel_confirm_template = "genstatus/wagtail/panel_confirm.html"
     panel_detail_template = "genstatus/admin/panel_detail.html"
     panel_detail_page_template = "genstatus/wagtail/panel_detail_page.html"
+    panel_stats_template = "genstatus/wagtail/panel_stats.html"
     panel_per_page = PER_PAGE
     filterset_class = GenerationFilterSet
     menu_icon = "tasks"
@@ -140,22 +142,33 @@ class WagtailPanel:
         return {
             **self.rows_context(request),
             "opts": self.opts,
-            "breadcrumbs_items": [
-                {"url": reverse("wagtailadmin_home"), "label": _("Home")},
-                {"url": "", "label": _("Generations panel")},
-            ],
+            "breadcrumbs_items": self.breadcrumbs(request),
             "header_icon": self.menu_icon,
             "action_url": self.panel_url("panel_action"),
             "rows_url": self.panel_url("panel_rows"),
             "counts_url": self.panel_url("panel_counts"),
+            "stats_url": self.panel_url("panel_stats"),
             "changelist_url": None,  # Django admin's list; absent here
         }
+
+    def breadcrumbs(self, request: HttpRequest) -> list[dict[str, str]]:
+        """Home, the panel, and the Statistics page when it is this one."""
+        match = request.resolver_match
+        on_stats = match is not None and match.url_name == "panel_stats"
+        items = [
+            {"url": reverse("wagtailadmin_home"), "label": _("Home")},
+            {"url": self.panel_url() if on_stats else "", "label": _("Generations panel")},
+        ]
+        if on_stats:
+            items.append({"url": "", "label": _("Statistics")})
+        return items
 
 
 VIEWS: list[tuple[str, str, Any]] = [
     ("", "panel", PanelView),
     ("rows/", "panel_rows", PanelRowsView),
     ("counts/", "panel_counts", PanelCountsView),
+    ("stats/", "panel_stats", PanelStatsView),
     ("action/", "panel_action", PanelActionView),
     ("<str:object_id>/detail/", "panel_detail", PanelDetailView),
     ("<str:object_id>/open-asset/", "open_asset", OpenAssetView),

@@ -159,3 +159,20 @@ def test_the_health_banner_shows_among_wagtails_page(client, admin_user, images)
     client.force_login(admin_user)
     html = client.get(PANEL).content.decode()
     assert 'data-gs-health="stuck"' in html
+
+
+def test_the_statistics_page_is_a_wagtail_page_linked_from_the_panel(client, admin_user, images):
+    client.force_login(admin_user)
+    stats_url = reverse("genstatus_wagtail:panel_stats")
+    assert stats_url in client.get(PANEL).content.decode()
+    response = client.get(stats_url, {"window": "24h"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "wagtailadmin/css/core.css" in html
+    assert "gs-stats" in html
+    assert f'href="{PANEL}"' in html  # back to the panel (breadcrumbs)
+
+
+def test_the_statistics_page_needs_the_panels_permission(client, django_user_model):
+    client.force_login(editor(django_user_model))
+    assert refused(client.get(reverse("genstatus_wagtail:panel_stats")))
