@@ -123,6 +123,12 @@ def test_the_panel_in_wagtails_admin_and_open_asset_lands_on_the_editor(
         assert table["x"] + table["width"] <= 1440, "the panel's table fits the page"
         screenshot(page, "wagtail-panel.png", tmp_path)
 
+        page.get_by_role("link", name="Statistics").click()
+        page.wait_for_url(f"{site}/admin/generations/stats/")
+        page.wait_for_selector(".gs-stats")
+        screenshot(page, "wagtail-stats.png", tmp_path)
+        page.go_back()
+
         generation = Generation.objects.get(asset=images[2])
         page.locator(f'tr[data-gs-generation="{generation.pk}"] a[data-gs-action="open"]').click()
         page.wait_for_url(f"{site}/admin/images/{images[2].pk}/")
