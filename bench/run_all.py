@@ -43,6 +43,11 @@ BENCHMARKS: list[tuple[str, list[str], dict[str, str]]] = [
         {},
     ),
     (
+        "Write path: status changes per second (PostgreSQL + Redis layer)",
+        ["bench/bench_write.py", "--rounds", "5"],
+        {},
+    ),
+    (
         "Live updates (daphne + Redis + PostgreSQL)",
         ["bench/bench_live.py"],
         {"GENSTATUS_DB": "postgres"},

@@ -6,7 +6,7 @@ Terminal states never change; a retry creates a new attempt (see ``lifecycle.ret
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.db import models
 from django.utils.functional import Promise
@@ -111,9 +111,15 @@ class StatusDisplay:
     spinning: bool = False
 
     def as_dict(self) -> dict[str, object]:
+        # field by field: dataclasses.asdict deep-copies the lazy texts, a cost paid by
+        # every published change
         return {
-            key: str(value) if key in {"label", "description"} else value
-            for key, value in asdict(self).items()
+            "status": self.status,
+            "label": str(self.label),
+            "icon": self.icon,
+            "color": self.color,
+            "description": str(self.description),
+            "spinning": self.spinning,
         }
 
 
