@@ -407,6 +407,7 @@ async def restart(
     listening = time.monotonic()
     await asyncio.wait_for(asyncio.gather(*(t.synced.wait() for t in tabs)), 300)
     back = max(t.synced_at or 0 for t in tabs)
+    resynced = sorted((t.synced_at or back) - listening for t in tabs)
     expected = await sync_to_async(truth)(users)
     stale = sum(
         1 for t in tabs if any(t.view.get(str(a)) != expected[str(a)] for a in t.user["assets"])
@@ -416,6 +417,8 @@ async def restart(
         "processes": len(ports),
         "from_restart": back - stopped,
         "from_listening": back - listening,
+        "half_back": percentile(resynced, 0.5),
+        "most_back": percentile(resynced, 0.9),
         "failed": sum(t.failed for t in tabs),
         "busy": sum(t.busy for t in tabs),
         "stale_after_restart": stale,
@@ -502,10 +505,12 @@ def markdown(storms: list[dict[str, Any]], restarted: dict[str, Any] | None, arg
             "process(es), every process restarted while a worker moved every badge's "
             "generation to a final state.",
             "",
-            "| all tabs resynced after restart | after listening | failed attempts | 4429 "
+            "| all tabs resynced after restart | after listening (p50 / p90 / all) "
+            "| failed attempts | 4429 "
             "| stale after resync | changes | update p50 | update p99 | lost final states |",
             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-            f"| {r['from_restart']:.1f} s | {r['from_listening']:.1f} s | {r['failed']:,} "
+            f"| {r['from_restart']:.1f} s | {r['half_back']:.1f} / {r['most_back']:.1f} / "
+            f"{r['from_listening']:.1f} s | {r['failed']:,} "
             f"| {r['busy']:,} | {r['stale_after_restart']} | {r['changes']} "
             f"| {ms(r['update_p50'])} | {ms(r['update_p99'])} | {r['lost']} |",
         ]
