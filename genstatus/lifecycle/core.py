@@ -11,10 +11,10 @@ import copy
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connections, router, transaction
+from django.db.models import F, Field, Model, Q
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -107,13 +107,17 @@ def _compare_and_set(
     known = generation.version if _plain(values) else None
     for _ in range(_CAS_ATTEMPTS):
         if expected in allowed:
-            conditions = Q(pk=generation.pk, status=expected) & (where or Q())
-            if known is not None and Generation.objects.filter(conditions, version=known).update(
-                **{**values, "version": known + 1}
-            ):
+            if known is not None and where is None:
+                if update_current(generation, values, expected, known):
+                    return expected, True
+            elif known is not None and Generation.objects.filter(
+                where, pk=generation.pk, status=expected, version=known
+            ).update(**{**values, "version": known + 1}):
+                apply_values(generation, values, known + 1)
                 return expected, True
             known = None
-            if Generation.objects.filter(conditions).update(**values):
+            rows = Generation.objects.filter(where or Q(), pk=generation.pk, status=expected)
+            if rows.update(**values):
                 return expected, False
         current = current_status(generation)
         if current not in allowed:
@@ -137,6 +141,36 @@ def _plain(values: Mapping[str, Any]) -> bool:
     return not any(
         hasattr(value, "resolve_expression") for name, value in values.items() if name != "version"
     )
+
+
+def update_current(
+    generation: Generation, values: Mapping[str, Any], status: str, version: int
+) -> bool:
+    """``UPDATE … SET values, version = version + 1 WHERE id = … AND status = status AND
+    version = version``: the write path's commonest statement, written from the model's
+    fields instead of a queryset built and compiled for every change. ``values`` are plain
+    (``_plain``). True when the row matched; the instance is then set to what was
+    written."""
+    connection = connections[router.db_for_write(Generation)]
+    meta = Generation._meta
+    quote = connection.ops.quote_name
+    pk_column = meta.pk.column if meta.pk is not None else "id"
+    columns, params = [], []
+    for name, value in {**values, "version": version + 1}.items():
+        field = cast("Field[Any, Any]", meta.get_field(name))
+        columns.append(f"{quote(str(field.column))} = %s")
+        plain = value.pk if isinstance(value, Model) else value
+        params.append(field.get_db_prep_save(plain, connection))
+    sql = (
+        f"UPDATE {quote(meta.db_table)} SET {', '.join(columns)} WHERE {quote(str(pk_column))}"
+        f" = %s AND {quote('status')} = %s AND {quote('version')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, generation.pk, str(status), version])
+        if cursor.rowcount != 1:
+            return False
+    apply_values(generation, values, version + 1)
+    return True
 
 
 def apply_values(generation: Generation, values: Mapping[str, Any], version: int) -> None:
@@ -170,11 +204,8 @@ def transition(
     values = _update_values(target, now, fields)
 
     with transaction.atomic():
-        known = generation.version
         expected, current = _compare_and_set(generation, target, values, where)
-        if current:
-            apply_values(generation, values, known + 1)
-        else:
+        if not current:  # when it was current, the values are on the instance already
             generation.refresh_from_db()
         actor = actor_or_none(actor)
         GenerationEvent.objects.create(

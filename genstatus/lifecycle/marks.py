@@ -12,10 +12,10 @@ from genstatus import signals
 from genstatus.exceptions import InvalidTransition
 from genstatus.lifecycle.core import (
     Actor,
-    apply_values,
     current_status,
     send_on_commit,
     transition,
+    update_current,
 )
 from genstatus.models import Generation
 from genstatus.states import Status
@@ -86,9 +86,8 @@ def report_progress(generation: Generation, progress: int) -> Generation:
     # report); inside the caller's transaction the signal still waits for its commit.
     # While the instance's version is the row's, nothing else changed the row: the values
     # are set on the instance instead of reading it back.
-    current = Generation.objects.filter(pk=generation.pk, status=Status.PROCESSING, version=known)
-    if current.update(**values, version=known + 1):
-        apply_values(generation, values, known + 1)
+    if update_current(generation, values, Status.PROCESSING, known):
+        pass
     elif Generation.objects.filter(pk=generation.pk, status=Status.PROCESSING).update(
         **values, version=F("version") + 1
     ):
