@@ -166,6 +166,17 @@ def assert_inside(inner: dict[str, float], outer: dict[str, float], what: str) -
     assert inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack, what
 
 
+def wait_for_badges(page: Any, cards: str, count: int) -> None:
+    """Until ``count`` cards of ``cards`` show a badge (placed, in view: a modal that is
+    still sliding in, or a picture still loading, has its badges placed once it settles)."""
+    page.wait_for_function(
+        """([cards, count]) => [...document.querySelectorAll(cards)].filter((card) =>
+            [...card.querySelectorAll(".gs-badge")].some((badge) => badge.checkVisibility())
+        ).length === count""",
+        arg=[cards, count],
+    )
+
+
 def badges_inside_images(page: Any, cards: str, image: str) -> int:
     """Every card of ``cards`` with a badge in view has it inside its ``image``; how many."""
     count = 0

@@ -13,7 +13,14 @@ import os
 import pytest
 
 from genstatus.models import Generation
-from tests.contrib.hosttest import badges_inside_images, chromium, log_in, screenshot, worker_moves
+from tests.contrib.hosttest import (
+    badges_inside_images,
+    chromium,
+    log_in,
+    screenshot,
+    wait_for_badges,
+    worker_moves,
+)
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,10 +37,6 @@ live_needs_redis = pytest.mark.skipif(
 
 def card_of(page, cards, image):
     return page.locator(cards).filter(has=page.locator(f'a[href*="/image/{image.pk}/change/"]'))
-
-
-def wait_for_badges(page, cards, count):
-    page.wait_for_function(f"document.querySelectorAll('{cards} .gs-badge').length === {count}")
 
 
 @live_needs_redis

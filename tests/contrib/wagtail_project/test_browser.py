@@ -18,6 +18,7 @@ from tests.contrib.hosttest import (
     chromium,
     log_in,
     screenshot,
+    wait_for_badges,
     worker_moves,
 )
 
@@ -45,9 +46,7 @@ def test_grid_badges_sit_on_each_picture_and_change_live(site, admin_user, image
     with chromium() as page:
         log_in(page, site, admin_user)
         page.goto(f"{site}/admin/images/")
-        page.wait_for_function(
-            f"document.querySelectorAll('{GRID} .gs-badge').length === {len(images)}"
-        )
+        wait_for_badges(page, GRID, len(images))
         assert badges_inside_images(page, GRID, ".image img") == len(images)
         assert page.locator(f"{GRID} .gs-badge--pending").count() == len(images)
 
@@ -65,9 +64,7 @@ def test_list_layout_badges_sit_on_each_preview_and_change_live(site, admin_user
     with chromium() as page:
         log_in(page, site, admin_user)
         page.goto(f"{site}/admin/images/?layout=list")
-        page.wait_for_function(
-            f"document.querySelectorAll('{LIST} .gs-badge').length === {len(images)}"
-        )
+        wait_for_badges(page, LIST, len(images))
         assert badges_inside_images(page, LIST, ".image img") == len(images)
 
         last = Generation.objects.get(asset=images[-1])
@@ -88,9 +85,7 @@ def test_chooser_badges_sit_on_each_picture_and_change_live(site, admin_user, im
         log_in(page, site, admin_user)
         page.goto(f"{site}/admin/snippets/media/feature/add/")
         page.get_by_role("button", name="Choose an image").click()
-        page.wait_for_function(
-            f"document.querySelectorAll('{CHOOSER} .gs-badge').length === {len(images)}"
-        )
+        wait_for_badges(page, CHOOSER, len(images))
         assert badges_inside_images(page, CHOOSER, ".image img") == len(images)
 
         second = Generation.objects.get(asset=images[1])
@@ -101,9 +96,7 @@ def test_chooser_badges_sit_on_each_picture_and_change_live(site, admin_user, im
 
         # the chooser's list layout: Wagtail swaps its results in, targets.js finds them
         page.locator('.modal input[name="layout"][value="list"]').check()
-        page.wait_for_function(
-            f"document.querySelectorAll('.modal {LIST} .gs-badge').length === {len(images)}"
-        )
+        wait_for_badges(page, f".modal {LIST}", len(images))
         assert badges_inside_images(page, f".modal {LIST}", ".image img") == len(images)
         assert card_of(page, f".modal {LIST}", images[1]).locator(".gs-badge--failed").count()
         assert page.errors == []
@@ -145,8 +138,6 @@ def test_on_a_phone(site, admin_user, images, tmp_path):
         assert overflow <= 1, f"the panel scrolls sideways by {overflow}px"
         screenshot(page, "wagtail-panel-phone.png", tmp_path)
         page.goto(f"{site}/admin/images/")
-        page.wait_for_function(
-            f"document.querySelectorAll('{GRID} .gs-badge').length === {len(images)}"
-        )
+        wait_for_badges(page, GRID, len(images))
         assert badges_inside_images(page, GRID, ".image img") == len(images)
         screenshot(page, "wagtail-images-phone.png", tmp_path)
