@@ -56,6 +56,12 @@ def test_grid_badges_sit_on_each_picture_and_change_live(site, admin_user, image
         card.locator(".gs-badge--processing").wait_for(timeout=20_000)
         assert badges_inside_images(page, GRID, ".image img") == len(images)
         screenshot(page, "wagtail-images-grid.png", tmp_path)
+
+        # the layout toggle: Wagtail swaps its results in by fetch; the new cards get badges
+        page.locator('#layout-switch-control input[value="list"]').check()
+        wait_for_badges(page, LIST, len(images))
+        assert badges_inside_images(page, LIST, ".image img") == len(images)
+        assert card_of(page, LIST, images[0]).locator(".gs-badge--processing").count()
         assert page.errors == []
 
 
