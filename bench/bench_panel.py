@@ -17,6 +17,16 @@ the EXPLAIN of the panel's search, which must use the trigram index.
 With ``--runs N`` the whole timing is made N times, each in a fresh process, and every
 cell is the median of the runs' medians; the speed-ups of each run are listed under the
 table (this machine's speed drifts by 10-30 % over minutes).
+
+Ten million rows (not in CI; the load takes long, the database ``genstatus_bench_10m``
+needs ~6 GB):
+
+    .venv/bin/python bench/bench_panel.py --ten-million
+
+is ``--rows 10000000 --database genstatus_bench_10m --panel-only``: the panel alone (the
+stock changelist's two ``COUNT(*)`` per page are the slow part it replaces), every cell
+must be at most 100 ms, and the report adds the EXPLAIN ANALYZE of the slowest panel
+request's slowest query.
 """
 
 from __future__ import annotations
@@ -68,7 +78,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--output", help="also write the Markdown report to this file")
     parser.add_argument("--runs", type=int, default=1, help="fresh processes (median of them)")
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)  # one run's data
-    return parser.parse_args(argv)
+    parser.add_argument("--panel-only", action="store_true", help="time the panel alone")
+    parser.add_argument(
+        "--ten-million",
+        action="store_true",
+        help="--rows 10000000 --database genstatus_bench_10m --panel-only (not in CI)",
+    )
+    args = parser.parse_args(argv)
+    if args.ten_million:
+        args.rows, args.panel_only = 10_000_000, True
+        if args.database == "genstatus_bench":
+            args.database = "genstatus_bench_10m"
+    return args
 
 
 def setup_django(database: str) -> None:
@@ -152,6 +173,9 @@ def load(rows: int, reload: bool) -> None:
             "progress, version, created_at, updated_at, started_at, finished_at) FROM STDIN"
         ) as copy:
             for i in range(rows):
+                if i and i % 1_000_000 == 0:
+                    took = time.perf_counter() - started
+                    print(f"  {i:,} rows in {took:.0f} s", file=sys.stderr, flush=True)
                 age = span * (rows - i) / rows  # id order follows time, as in real life
                 created = now - timedelta(seconds=age + rng.random())
                 recent = i > rows - 50_000
@@ -191,8 +215,10 @@ def load(rows: int, reload: bool) -> None:
                         finished,
                     )
                 )
-        for _name, definition in indexes:
+        for name, definition in indexes:
             cursor.execute(definition)
+            took = time.perf_counter() - started
+            print(f"  index {name} built at {took:.0f} s", file=sys.stderr, flush=True)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE genstatus_generation")
         cursor.execute("VACUUM ANALYZE gallery_asset")
@@ -322,6 +348,25 @@ def explain_search() -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def explain_slowest(client: Any, url: str, label: str, params: dict[str, str]) -> str:
+    """The EXPLAIN ANALYZE of the slowest query of one panel request (``label``)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url, params)
+    queries = [
+        q for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")
+    ]
+    if not queries:
+        return ""
+    query = max(queries, key=lambda q: float(q["time"]))
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) {query['sql']}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    return f"{label}: its slowest query ({float(query['time']) * 1000:.1f} ms)\n\n{plan}"
+
+
 Cell = tuple[float, float] | None  # (request ms, SQL ms) or None (no such page)
 
 
@@ -340,6 +385,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
 
     module, _stock = urlconf()
     cases: dict[str, list[Cell]] = {}
+    slowest: tuple[float, str, dict[str, str]] = (0.0, "", {})
     panel_url, stock_url = "/admin/genstatus/generation/panel/", "/stock/genstatus/generation/"
     with override_settings(ROOT_URLCONF=module, GENSTATUS_LIVE=False):
         client = Client()
@@ -347,6 +393,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         for label, panel_filters, stock_filters in CASES:
             cursor = page_100_cursor(panel_filters)
             stock_repeat = max(1, args.repeat // 2)
+            stock = not args.panel_only
             cases[label] = timed(
                 client,
                 [
@@ -354,13 +401,25 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                     (panel_url, {**panel_filters, "after": cursor}, args.repeat)
                     if cursor
                     else None,
-                    (stock_url, stock_filters, stock_repeat),
-                    (stock_url, {**stock_filters, "p": "100"}, stock_repeat) if cursor else None,
+                    (stock_url, stock_filters, stock_repeat) if stock else None,
+                    (stock_url, {**stock_filters, "p": "100"}, stock_repeat)
+                    if cursor and stock
+                    else None,
                 ],
             )
+            for page, query in ((0, panel_filters), (1, {**panel_filters, "after": cursor})):
+                cell = cases[label][page]
+                if cell is not None and cell[0] > slowest[0]:
+                    slowest = (cell[0], f"{label}, page {100 if page else 1}", query)
             print(f"{label}: " + ", ".join(fmt(cell) for cell in cases[label]), file=sys.stderr)
         chrome = timed(client, [("/admin/", {}, args.repeat)])[0]
-    return {"cases": cases, "chrome": chrome, "plan": explain_search()}
+        slowest_plan = explain_slowest(client, panel_url, slowest[1], slowest[2])
+    return {
+        "cases": cases,
+        "chrome": chrome,
+        "plan": explain_search(),
+        "slowest": slowest_plan if args.panel_only else "",
+    }
 
 
 def median_cell(cells: list[Cell]) -> Cell:
@@ -421,6 +480,19 @@ def report(args: argparse.Namespace, runs: list[dict[str, Any]]) -> str:
     ]
     if "gs_gen_prompt_trgm" not in plan:
         lines.append("WARNING: the trigram index gs_gen_prompt_trgm was not used.")
+    if args.panel_only:
+        verdict = "every panel cell ≤ 100 ms" if worst <= 100 else "OVER the 100 ms budget"
+        where, _, plan_text = runs[-1]["slowest"].partition("\n\n")
+        lines += [
+            "",
+            f"Budget: {verdict} (slowest {worst:.1f} ms).",
+            "",
+            f"EXPLAIN ANALYZE of the slowest panel request, {where}:",
+            "",
+            "```",
+            plan_text,
+            "```",
+        ]
     return "\n".join(lines)
 
 
@@ -444,6 +516,7 @@ def run(args: argparse.Namespace) -> str:
                 str(args.repeat),
                 "--database",
                 args.database,
+                *(["--panel-only"] if args.panel_only else []),
             ],
             capture_output=True,
             text=True,

@@ -364,20 +364,27 @@ def report(args: argparse.Namespace, figures: dict[str, list[dict[str, Any]]]) -
         f"(`bench/bench_write.py --processes {args.processes} --jobs {args.jobs} "
         f"--reports {args.reports} --rounds {args.rounds}`).",
         "",
-        "| changes | processes | bare loop /s | genstatus /s | genstatus ÷ bare | lost publishes |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| changes | processes | bare loop /s | genstatus /s | genstatus ÷ bare | "
+        "÷ within a round (median) | lost publishes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     ok = True
     for kind in KINDS:
         for processes in counts:
-            bare = statistics.median(r["rate"] for r in figures[f"bare:{kind}:{processes}"])
+            bare_runs = figures[f"bare:{kind}:{processes}"]
             mine_runs = figures[f"genstatus:{kind}:{processes}"]
+            bare = statistics.median(r["rate"] for r in bare_runs)
             mine = statistics.median(r["rate"] for r in mine_runs)
             lost = sum(r["lost"] for r in mine_runs)
-            ratio = mine / bare
-            ok = ok and lost == 0 and ratio >= 0.5
+            # each round runs the two back to back: the ratio within a round is the one a
+            # machine shared with other work disturbs least
+            paired = statistics.median(
+                g["rate"] / b["rate"] for b, g in zip(bare_runs, mine_runs, strict=True)
+            )
+            ok = ok and lost == 0 and paired >= 0.5
             lines.append(
-                f"| {kind} | {processes} | {bare:,.0f} | {mine:,.0f} | {ratio:.2f} | {lost} |"
+                f"| {kind} | {processes} | {bare:,.0f} | {mine:,.0f} | {mine / bare:.2f} | "
+                f"{paired:.2f} | {lost} |"
             )
     received = sum(r.get("received", 0) for runs in figures.values() for r in runs)
     committed = sum(
