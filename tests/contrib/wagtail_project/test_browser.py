@@ -147,3 +147,27 @@ def test_on_a_phone(site, admin_user, images, tmp_path):
         wait_for_badges(page, GRID, len(images))
         assert badges_inside_images(page, GRID, ".image img") == len(images)
         screenshot(page, "wagtail-images-phone.png", tmp_path)
+
+
+def test_the_panel_follows_wagtails_dark_theme(site, admin_user, images, tmp_path):
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(admin_user)
+    profile.theme = "dark"
+    profile.save()
+    with chromium() as page:
+        log_in(page, site, admin_user)
+        page.goto(f"{site}/admin/generations/")
+        page.wait_for_selector('[data-gs-live-indicator][data-gs-state="live"]')
+        colors = page.evaluate(
+            """() => {
+                const style = (selector, property) =>
+                    getComputedStyle(document.querySelector(selector))[property];
+                return [style("main", "backgroundColor"), style(".gs-col-kind", "color"),
+                        style(".gs-tab--selected", "backgroundColor")];
+            }"""
+        )
+        assert colors[0] != "rgb(255, 255, 255)", "Wagtail's dark theme is on"
+        assert colors[1] != colors[0], "the rows' text shows on the dark page"
+        assert colors[2] != "rgb(255, 255, 255)", "the selected tab is dark too"
+        screenshot(page, "wagtail-panel-dark.png", tmp_path)
