@@ -37,6 +37,8 @@ def qn(name: str) -> str:
     """A name quoted as this database quotes it (`"` or a backtick): SQL-text checks hold
     on every database."""
     return connection.ops.quote_name(name)
+
+
 ACTION = "admin:genstatus_generation_panel_action"
 
 
