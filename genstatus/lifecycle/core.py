@@ -173,6 +173,28 @@ def update_current(
     return True
 
 
+def insert_event(event: GenerationEvent) -> None:
+    """``INSERT`` ``event`` (its id is not read back): written from the model's fields like
+    ``update_current``, a transition's second statement. A field whose value the database
+    computes (an expression, ``db_default``) takes the ORM's way."""
+    connection = connections[router.db_for_write(GenerationEvent)]
+    quote = connection.ops.quote_name
+    columns, params = [], []
+    for field in GenerationEvent._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        value = field.pre_save(event, True)
+        if hasattr(value, "resolve_expression"):
+            event.save(force_insert=True)
+            return
+        columns.append(quote(str(field.column)))
+        params.append(field.get_db_prep_save(value, connection))
+    table = quote(GenerationEvent._meta.db_table)
+    marks = ", ".join(["%s"] * len(params))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", params)
+
+
 def apply_values(generation: Generation, values: Mapping[str, Any], version: int) -> None:
     """Set on ``generation`` what a conditional UPDATE that matched its version wrote."""
     for name, value in values.items():
@@ -208,14 +230,16 @@ def transition(
         if not current:  # when it was current, the values are on the instance already
             generation.refresh_from_db()
         actor = actor_or_none(actor)
-        GenerationEvent.objects.create(
-            generation=generation,
-            kind=GenerationEvent.Kind.TRANSITION,
-            from_status=expected,
-            to_status=target,
-            actor=actor,
-            message=message,
-            created_at=now,
+        insert_event(
+            GenerationEvent(
+                generation=generation,
+                kind=GenerationEvent.Kind.TRANSITION,
+                from_status=expected,
+                to_status=target,
+                actor=actor,
+                message=message,
+                created_at=now,
+            )
         )
         send_on_commit(
             signals.generation_status_changed,
