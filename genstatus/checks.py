@@ -1,7 +1,9 @@
 """System checks for the settings a host can get wrong. Ids are stable: genstatus.E0xx/W0xx.
 
 E006 bad providers setting, E007 provider class not importable or not a Provider
-subclass, E009 a provider implements run() but no Tasks framework is installed.
+subclass, E009 a provider implements run() but no Tasks framework is installed; for such
+providers E401 GENSTATUS_TASK_BACKEND not in TASKS, W401 a backend that never runs tasks,
+I401 a backend that cannot cancel a queued task (genstatus.engines).
 While live updates are on (GENSTATUS_LIVE): W001 no channel layer, E010 ``channels`` not
 in INSTALLED_APPS, W002 ASGI_APPLICATION unset or not importable.
 """

@@ -245,3 +245,38 @@ def test_a_db_worker_process_runs_queued_generations(scripted, settings):
         "SUCCESSFUL",
         "SUCCESSFUL",
     ]
+
+
+def test_a_redelivered_message_runs_the_job_once(scripted):
+    generation = scripted()
+    lifecycle.mark_queued(generation)
+    # the first delivery claims the row; a worker died before finishing, say, and the
+    # broker delivers the same message again: it finds the job claimed
+    lifecycle.mark_processing(Generation.objects.get(pk=generation.pk))
+    assert tasks.execute(generation.pk, generation.retry_count) == "skipped"
+    assert SEEN == []
+    generation.refresh_from_db()
+    assert generation.events.filter(to_status="processing").count() == 1
+
+
+def test_a_message_for_another_attempt_runs_nothing(scripted, caplog):
+    generation = scripted()
+    lifecycle.mark_queued(generation)
+    assert tasks.execute(generation.pk, attempt=generation.retry_count + 1) == "skipped"
+    assert SEEN == []
+    assert "nothing ran" in caplog.text
+    assert tasks.execute(generation.pk, attempt=generation.retry_count) == "completed"
+
+
+def test_enqueue_run_names_the_generation_and_its_attempt(scripted):
+    generation = scripted()
+    lifecycle.mark_queued(generation)
+    result = tasks.enqueue_run(generation)
+    assert result.args == [generation.pk, 0]
+
+
+def test_register_tasks_binds_every_task_to_the_backend(settings):
+    settings.TASKS = {**settings.TASKS, "other": settings.TASKS["default"] | {"QUEUES": ["gen"]}}
+    tasks.register_tasks(backend="other", queue="gen")  # a worker's Celery app module does this
+    with pytest.raises(Exception, match="Queue 'elsewhere'"):
+        tasks.register_tasks(backend="other", queue="elsewhere")
