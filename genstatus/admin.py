@@ -15,7 +15,6 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -36,9 +35,11 @@ from genstatus.panel.rows import (
     PROMPT_PREVIEW_CHARS,
     RowSetup,
     RowUrls,
+    object_url_function,
+    request_row_setup,
     row_context,
-    row_labels,
     rows_queryset,
+    shared_rows_context,
 )
 from genstatus.panel.stats_views import PanelStatsView
 from genstatus.panel.text import preview
@@ -337,34 +338,22 @@ class GenerationAdmin(_ModelAdmin):
     def row_setup(self, request: HttpRequest) -> RowSetup:
         """What every row of ``request`` shares (``genstatus.panel.rows.RowSetup``), made
         once per request."""
-        setup: RowSetup | None = request.__dict__.get("_genstatus_row_setup")
-        if setup is None:
-            urls = RowUrls(
+        return request_row_setup(
+            request,
+            lambda: RowUrls(
                 change=self._url_function("change"),
                 detail=self._url_function("panel_detail"),
                 open_asset=self._url_function("open_asset"),
-            )
-            setup = request.__dict__["_genstatus_row_setup"] = RowSetup(
-                urls=urls,
-                now=timezone.now(),
-                providers=dict(genstatus_settings.PROVIDER_CHOICES),
-                operations=dict(genstatus_settings.OPERATION_TYPES),
-            )
-        return setup
+            ),
+        )
 
     def _url_function(self, view: str) -> Any:
-        url = reverse(f"{self.admin_site.name}:{self._url_name(view)}", args=[0])
-        prefix, _sep, rest = url.rpartition("/0/")
-        return lambda pk: f"{prefix}/{pk}/{rest}"
+        return object_url_function(f"{self.admin_site.name}:{self._url_name(view)}")
 
     def rows_context(self, request: HttpRequest) -> dict[str, Any]:
         """What every row's template reads besides its own context: the permissions and
         the labels (translated once per page, not once per row)."""
-        return {
-            "has_change_permission": self.has_change_permission(request),
-            "show_owner": visibility(request.user).everybody,
-            "labels": row_labels(),
-        }
+        return shared_rows_context(request, can_change=self.has_change_permission(request))
 
     def panel_context(self, request: HttpRequest) -> dict[str, Any]:
         """The context every panel page shares: the site's, the permissions, the URLs."""

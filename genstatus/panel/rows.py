@@ -15,12 +15,15 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from genstatus.badges import icon_svg
 from genstatus.conf import genstatus_settings
-from genstatus.models import Generation
+from genstatus.models import Generation, visibility
 from genstatus.panel.actions import can_cancel, can_retry
 from genstatus.panel.text import Texts, format_duration, preview, time_ago, timestamp
 from genstatus.states import status_display
@@ -92,6 +95,37 @@ class RowSetup:
     providers: Mapping[str, str] = field(default_factory=dict)
     operations: Mapping[str, str] = field(default_factory=dict)
     texts: Texts = field(default_factory=Texts.active)
+
+
+def object_url_function(url_name: str) -> Callable[[Any], str]:
+    """``pk -> URL`` of the view ``url_name`` (a ``<object_id>`` route), reversed once:
+    a page of rows costs one ``reverse()`` per view, not one per row."""
+    url = reverse(url_name, args=[0])
+    prefix, _sep, rest = url.rpartition("/0/")
+    return lambda pk: f"{prefix}/{pk}/{rest}"
+
+
+def request_row_setup(request: HttpRequest, urls: Callable[[], RowUrls]) -> RowSetup:
+    """The ``RowSetup`` of ``request``, made once per request (``urls`` is called then)."""
+    setup: RowSetup | None = request.__dict__.get("_genstatus_row_setup")
+    if setup is None:
+        setup = request.__dict__["_genstatus_row_setup"] = RowSetup(
+            urls=urls(),
+            now=timezone.now(),
+            providers=dict(genstatus_settings.PROVIDER_CHOICES),
+            operations=dict(genstatus_settings.OPERATION_TYPES),
+        )
+    return setup
+
+
+def shared_rows_context(request: HttpRequest, *, can_change: bool) -> dict[str, Any]:
+    """What every row's template reads besides its own context: the permissions and the
+    labels (translated once per page, not once per row)."""
+    return {
+        "has_change_permission": can_change,
+        "show_owner": visibility(request.user).everybody,
+        "labels": row_labels(),
+    }
 
 
 def retried_as(generation: Generation) -> Generation | None:

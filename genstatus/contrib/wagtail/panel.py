@@ -17,16 +17,22 @@ from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, QueryDict
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from genstatus.conf import genstatus_settings
 from genstatus.filters import GenerationFilterSet
 from genstatus.models import Generation, visibility
 from genstatus.opening import open_asset_url
 from genstatus.panel.action_views import OpenAssetView, PanelActionView, PanelDetailView
 from genstatus.panel.pagination import PER_PAGE
-from genstatus.panel.rows import RowSetup, RowUrls, row_context, row_labels, rows_queryset
+from genstatus.panel.rows import (
+    RowSetup,
+    RowUrls,
+    object_url_function,
+    request_row_setup,
+    row_context,
+    rows_queryset,
+    shared_rows_context,
+)
 from genstatus.panel.stats_views import PanelStatsView
 from genstatus.panel.views import PanelCountsView, PanelRowsView, PanelView
 
@@ -111,31 +117,21 @@ class WagtailPanel:
 
     def row_setup(self, request: HttpRequest) -> RowSetup:
         """What every row of ``request`` shares, made once per request."""
-        setup: RowSetup | None = request.__dict__.get("_genstatus_row_setup")
-        if setup is None:
+
+        def urls() -> RowUrls:
+            # no change page in Wagtail: a generation's page is its detail
             detail = self._url_function("panel_detail")
-            setup = request.__dict__["_genstatus_row_setup"] = RowSetup(
-                # no change page in Wagtail: a generation's page is its detail
-                urls=RowUrls(
-                    change=detail, detail=detail, open_asset=self._url_function("open_asset")
-                ),
-                now=timezone.now(),
-                providers=dict(genstatus_settings.PROVIDER_CHOICES),
-                operations=dict(genstatus_settings.OPERATION_TYPES),
+            return RowUrls(
+                change=detail, detail=detail, open_asset=self._url_function("open_asset")
             )
-        return setup
+
+        return request_row_setup(request, urls)
 
     def _url_function(self, view: str) -> Any:
-        url = reverse(f"{URL_NAMESPACE}:{view}", args=[0])
-        prefix, _sep, rest = url.rpartition("/0/")
-        return lambda pk: f"{prefix}/{pk}/{rest}"
+        return object_url_function(f"{URL_NAMESPACE}:{view}")
 
     def rows_context(self, request: HttpRequest) -> dict[str, Any]:
-        return {
-            "has_change_permission": self.has_change_permission(request),
-            "show_owner": visibility(request.user).everybody,
-            "labels": row_labels(),
-        }
+        return shared_rows_context(request, can_change=self.has_change_permission(request))
 
     def panel_context(self, request: HttpRequest) -> dict[str, Any]:
         """The context every panel page shares, with what Wagtail's page furniture reads."""
