@@ -99,6 +99,13 @@ def test_check_w110_warns_of_targets_without_the_middleware(settings: Any) -> No
     assert check_badge_targets() == []
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if "BadgeTargets" not in m]
     assert [message.id for message in check_badge_targets()] == ["genstatus.W110"]
+    # a subclass (django-filer's FilerBadgesMiddleware, a host's own) counts
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_hosts.HostBadgesMiddleware"]
+    assert check_badge_targets() == []
+
+
+class HostBadgesMiddleware(BadgeTargetsMiddleware):
+    """A host's own subclass, for the W110 check."""
 
 
 def test_the_snippet_is_the_assets_and_an_escaped_json_configuration() -> None:

@@ -272,7 +272,7 @@ def check_badge_targets(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
                 id="genstatus.E110",
             )
         ]
-    if targets and MIDDLEWARE not in getattr(settings, "MIDDLEWARE", []):
+    if targets and not _middleware_installed():
         return [
             Warning(
                 f"{SETTING} is set but {MIDDLEWARE} is not in MIDDLEWARE: no page gets badges.",
@@ -281,3 +281,19 @@ def check_badge_targets(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
             )
         ]
     return []
+
+
+def _middleware_installed() -> bool:
+    """Whether MIDDLEWARE holds BadgeTargetsMiddleware or a subclass (django-filer's)."""
+    from django.utils.module_loading import import_string
+
+    for dotted in getattr(settings, "MIDDLEWARE", []):
+        try:
+            middleware = import_string(dotted)
+        except ImportError:  # Django's own check reports it
+            continue
+        # by name along the class's bases: this layer does not import the middleware
+        bases = getattr(middleware, "__mro__", ())
+        if any(f"{base.__module__}.{base.__qualname__}" == MIDDLEWARE for base in bases):
+            return True
+    return False
