@@ -21,6 +21,11 @@ from genstatus.panel.pagination import Matches
 from genstatus.states import GROUPS, TABS
 
 COUNT_CAP = 1000
+# A search whose matches are all read, for exact counts and pages by id: a rare word's
+# trigram matches are read in one scan, where counting each tab would scan them once per
+# tab and a deep keyset page may walk a date index past every non-match (10,000,000 rows:
+# docs/benchmarks.md). Its ids and statuses: 10,000 rows are ~0.5 MB in memory.
+SEARCH_SAMPLE_CAP = 10_000
 # Beyond COUNT_CAP * ESTIMATE_FACTOR rows by the planner's estimate, a count is not even
 # attempted: the estimate is shown.
 ESTIMATE_FACTOR = 10
@@ -182,9 +187,9 @@ def count_tabs(
     - nothing filtered: every tab capped (``capped_counts``): exact up to ``COUNT_CAP``
       (Active and Failed read the partial indexes of migrations 0002/0003, All and
       Completed an index), beyond it PostgreSQL's planner estimate;
-    - filtered or searched, few matches (at most ``COUNT_CAP``): every tab exact, from one
-      query that reads the ids and statuses of the matches, newest first (kept as
-      ``matches`` for ``page_from_matches``);
+    - filtered or searched, few matches (at most ``COUNT_CAP``; ``SEARCH_SAMPLE_CAP`` for a
+      search): every tab exact, from one query that reads the ids and statuses of the
+      matches, newest first (kept as ``matches`` for ``page_from_matches``);
     - filtered, many matches: every tab capped, then estimated;
     - searched, many matches (PostgreSQL's estimate): every tab is the planner's estimate,
       because counting the matches of a common word means reading them all;
@@ -227,11 +232,12 @@ def _count_from_sample(
     owner_scoped: bool,
 ) -> TabCounts | None:
     """Exact counts from the ``(id, status)`` of every match when there are at most
-    ``COUNT_CAP``; None when there are more (``estimates`` then holds what the planner
-    said, so that it is not asked twice)."""
+    ``COUNT_CAP`` (``SEARCH_SAMPLE_CAP`` for a search); None when there are more
+    (``estimates`` then holds what the planner said, so that it is not asked twice)."""
     newest = queryset.order_by("-created_at", "-id").values_list("pk", "status")
     connection = connections[queryset.db]
-    sql, params = newest[: COUNT_CAP + 1].query.sql_with_params()
+    cap = SEARCH_SAMPLE_CAP if searched else COUNT_CAP
+    sql, params = newest[: cap + 1].query.sql_with_params()
     whole: int | None = None
     if connection.vendor == "postgresql" and not owner_scoped:
         if searched:  # one compiled query: asked for the planner's estimate, then run
@@ -240,10 +246,10 @@ def _count_from_sample(
             estimates.update(zip(tabs, planner_estimates(list(tabs.values())), strict=True))
             whole = estimates["all"]
         estimates["all"] = whole
-        if whole is not None and whole > COUNT_CAP * (1 if searched else ESTIMATE_FACTOR):
+        if whole is not None and whole > cap * (1 if searched else ESTIMATE_FACTOR):
             return None
     sample = _execute(connection, sql, params)
-    if len(sample) > COUNT_CAP:
+    if len(sample) > cap:
         return None
     per_status = Counter(status for _pk, status in sample)
     exact = {

@@ -1,8 +1,8 @@
 """Keyset pagination of the panel by ``(created_at, id)``, newest first.
 
 A page costs one index range scan whatever its depth; nothing runs ``COUNT(*)`` over the
-whole table. ``page_from_matches`` builds the first page from the ids the tab counts
-already read (``counts.Matches``) instead of searching a second time.
+whole table. ``page_from_matches`` builds a filtered or searched page from the ids the tab
+counts already read (``counts.Matches``) instead of searching a second time.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 @dataclass
 class Matches:
-    """Every row of a filtered or searched panel, when there are at most ``COUNT_CAP``:
-    ``(id, status)`` newest first. The exact tab counts are read from it, and the first
-    page of any tab too (``page_from_matches``), without searching a second time."""
+    """Every row of a filtered panel (at most ``COUNT_CAP``) or of a search (at most
+    ``SEARCH_SAMPLE_CAP``): ``(id, status)`` newest first. The exact tab counts are read
+    from it, and any page of any tab too (``page_from_matches``), without searching again."""
 
     rows: list[tuple[Any, str]]
 
@@ -136,18 +136,26 @@ def page_from_matches(
     statuses: frozenset[str] | None = None,
     *,
     per_page: int = PER_PAGE,
+    after: str | None = None,
+    before: str | None = None,
 ) -> KeysetPage | None:
-    """The first page of the matches narrowed to ``statuses`` from the ids ``count_tabs``
-    already read: one primary-key lookup instead of a second search.
+    """A page of the matches narrowed to ``statuses`` from the ids ``count_tabs`` already
+    read: one primary-key lookup instead of a second search. The first page, or the page
+    ``after`` / ``before`` a cursor, which is found in the matches by its id.
 
     ``queryset`` gives the rows: scoped to the user, with what a row needs joined; the
     filters need not be applied again (the ids already passed them: a search's ``LIKE``
     would be checked a second time for nothing). The status is, since it is the one
     column that changes. The same page ``keyset_page`` gives, or None when a row changed
-    between the two reads (it left the tab, or was deleted): then ask ``keyset_page``.
+    between the two reads (it left the tab, or was deleted) or the cursor's row is not
+    among the matches: then ask ``keyset_page``. Raises ``BadCursor``.
     """
     ids = [pk for pk, status in matches.rows if statuses is None or status in statuses]
-    wanted = ids[:per_page]
+    window = _window(ids, per_page, after=after, before=before)
+    if window is None:
+        return None
+    start, stop = window
+    wanted = ids[start:stop]
     lookup = queryset.filter(pk__in=wanted)
     if statuses is not None:
         lookup = lookup.filter(status__in=sorted(statuses))
@@ -159,10 +167,27 @@ def page_from_matches(
     return KeysetPage(
         rows=rows,
         next_cursor=(
-            encode_cursor(rows[-1].created_at, rows[-1].pk)
-            if len(ids) > per_page and rows
-            else None
+            encode_cursor(rows[-1].created_at, rows[-1].pk) if len(ids) > stop and rows else None
         ),
-        previous_cursor=None,
-        is_first=True,
+        previous_cursor=(
+            encode_cursor(rows[0].created_at, rows[0].pk) if start > 0 and rows else None
+        ),
+        is_first=start == 0,
     )
+
+
+def _window(
+    ids: list[Any], per_page: int, *, after: str | None, before: str | None
+) -> tuple[int, int] | None:
+    """``(start, stop)`` of the page in ``ids``; None when the cursor's row is not there."""
+    cursor = after or before
+    if not cursor:
+        return 0, per_page
+    _created_at, pk = decode_cursor(cursor)
+    try:
+        position = ids.index(pk)
+    except ValueError:
+        return None
+    if after:
+        return position + 1, position + 1 + per_page
+    return max(0, position - per_page), position

@@ -210,8 +210,8 @@ class PanelView(AdminView):
         """The page asked for; raises ``BadCursor``."""
         admin = self.admin
         after, before = request.GET.get("after"), request.GET.get("before")
-        if counts.matches is not None and not (after or before):
-            page = self.page_from_matches(filters, base, counts.matches)
+        if counts.matches is not None:
+            page = self.page_from_matches(filters, base, counts.matches, after, before)
             if page is not None:
                 return page
         return keyset_page(
@@ -223,9 +223,14 @@ class PanelView(AdminView):
         )
 
     def page_from_matches(
-        self, filters: PanelFilters, base: QuerySet[Generation], matches: Matches
+        self,
+        filters: PanelFilters,
+        base: QuerySet[Generation],
+        matches: Matches,
+        after: str | None = None,
+        before: str | None = None,
     ) -> KeysetPage | None:
-        """The first page from the ids the counts read: no second search. The rows are
+        """A page from the ids the counts read: no second search. The rows are
         looked up by id, the status filter (the FilterSet's own) applied again, since a
         status may have changed; None (search again) when a row left the page since, or
         for a status value that names no statuses (``states.statuses_of``)."""
@@ -238,7 +243,9 @@ class PanelView(AdminView):
             rows = filters.filterset.filters["status"].filter(
                 rows, filters.filterset.form.cleaned_data["status"]
             )
-        return page_from_matches(rows, matches, statuses, per_page=self.admin.panel_per_page)
+        return page_from_matches(
+            rows, matches, statuses, per_page=self.admin.panel_per_page, after=after, before=before
+        )
 
     @staticmethod
     def tabs(filters: PanelFilters, counts: TabCounts) -> list[dict[str, Any]]:
