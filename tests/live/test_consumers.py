@@ -307,6 +307,7 @@ async def test_one_layer_message_per_flush_reaches_every_local_socket(
     from genstatus import live
 
     generation = await sync_to_async(make_generation)()
+    await sync_to_async(live.flush)()  # the creation's message is out before counting
     mine = [await connect(user) for _ in range(20)]
     theirs = await connect(other_user)
     for communicator in [*mine, theirs]:
