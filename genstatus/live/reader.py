@@ -191,3 +191,14 @@ def reader() -> Reader:
     if current is None:
         current = _readers[loop] = Reader()
     return current
+
+
+def close_all(timeout: float = 10.0) -> None:
+    """Close every reader's connection and forget the readers (tests, between loops; a
+    process that exits needs nothing). Not from a reader's own loop while it reads."""
+    readers = list(_readers.values())
+    _readers.clear()
+    for current in readers:
+        with contextlib.suppress(RuntimeError):  # already shut down
+            current.executor.submit(_close_connections).result(timeout)
+        current.executor.shutdown(wait=False)

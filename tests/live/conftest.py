@@ -192,6 +192,9 @@ def _close_async_test_connections() -> Iterator[None]:
     from django.db import connections
 
     SyncToAsync.single_thread_executor.submit(connections.close_all).result(10)
+    from genstatus.live import reader
+
+    reader.close_all()  # the reader threads' kept connections (genstatus.live.reader)
 
 
 @pytest.fixture(autouse=True)
