@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from genstatus.live.payload import EVENT_TYPE
 from genstatus.live.publisher import HUB_GROUP, layer, publisher
+from genstatus.live.reader import release_connection
 
 logger = logging.getLogger("genstatus.live")
 
@@ -69,6 +70,7 @@ class Hub:
         self.interest.drop(member)
         if not self.members:
             self.stop()
+            release_connection()  # no socket left: the reader's kept connection goes too
             await asyncio.wait([self.task], timeout=3)
 
     async def ready(self, timeout: float = 5.0) -> bool:

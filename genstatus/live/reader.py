@@ -202,3 +202,12 @@ def close_all(timeout: float = 10.0) -> None:
         with contextlib.suppress(RuntimeError):  # already shut down
             current.executor.submit(_close_connections).result(timeout)
         current.executor.shutdown(wait=False)
+
+
+def release_connection() -> None:
+    """Close the running loop's reader connection once its queued reads are done (the
+    last socket of the loop left: nothing will read for a while)."""
+    current = _readers.get(asyncio.get_running_loop())
+    if current is not None:
+        with contextlib.suppress(RuntimeError):
+            current.executor.submit(_close_connections)
