@@ -10,9 +10,10 @@
 
 It serves HTTP through Django (static files too while ``DEBUG`` is on, as ``runserver``
 does, so a bare ``daphne mysite.asgi:application`` shows styled badges), and WebSockets
-through genstatus's consumer at ``ws/genstatus/``, behind the session auth middleware and
-the allowed-hosts origin check. A project with WebSocket routes of its own builds one with
-:func:`build_application`.
+through genstatus's consumer at ``ws/genstatus/``, behind the session auth middleware, the
+allowed-hosts origin check and, outermost, the live admission limit (a socket beyond
+capacity is closed with 4429 and comes back later). A project with WebSocket routes of
+its own builds one with :func:`build_application`.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.apps import apps  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from genstatus.live.limits import LiveAdmissionMiddleware  # noqa: E402
 from genstatus.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -46,12 +48,13 @@ def build_application(websocket_routes: Sequence[Any] = ()) -> ProtocolTypeRoute
     """HTTP through Django; WebSockets to ``websocket_routes`` (your own ``path()``\\s)
     and to genstatus's ``ws/genstatus/``."""
     routes = [*websocket_routes, *websocket_urlpatterns]
-    return ProtocolTypeRouter(
-        {
-            "http": http_application(),
-            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(routes))),
-        }
-    )
+    websocket: Any = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(routes)))
+    if not websocket_routes:
+        # beyond capacity a socket is told to come back (4429) before its session is read;
+        # a host's own long-lived routes would hold admission tickets, so with them the
+        # consumer counts its own handshakes instead (docs/live.md)
+        websocket = LiveAdmissionMiddleware(websocket)
+    return ProtocolTypeRouter({"http": http_application(), "websocket": websocket})
 
 
 application = build_application()
