@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -120,6 +121,14 @@ class Reader:
 
 
 def _shut_down(executor: ThreadPoolExecutor) -> None:
+    """The finalizer of a reader: from a thread of its own. A finalizer runs wherever the
+    garbage collector happens to run, possibly inside another executor's ``submit()``,
+    which holds ``concurrent.futures``' global lock that ``submit()`` takes again: called
+    here, it would wait for itself forever."""
+    threading.Thread(target=_close_and_stop, args=(executor,), daemon=True).start()
+
+
+def _close_and_stop(executor: ThreadPoolExecutor) -> None:
     with contextlib.suppress(RuntimeError):  # already shut down (the interpreter exits)
         executor.submit(_close_connections)
     executor.shutdown(wait=False)
