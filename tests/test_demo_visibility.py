@@ -9,6 +9,7 @@ them. A guard fails when the example gains a view this test does not visit.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -142,6 +143,15 @@ def test_the_api_on_every_filter_and_every_demo_id(world: dict[str, Any]) -> Non
     assert set(statuses) <= {str(pk) for pk in world["her_assets"]}
     assert not generation_ids(statuses) & world["demo_ids"]
     assert_clean(json.dumps(statuses), world)
+    # the badges of settings-declared cards (targets.js): only her own, escaped
+    response = client.get(reverse("genstatus:api-asset-badges"), {"asset": every_asset})
+    assert response.status_code == 200
+    shown = {
+        int(pk) for pk in re.findall(r'data-gs-generation=\\?"(\d+)', response.content.decode())
+    }
+    assert shown
+    assert not shown & world["demo_ids"]
+    assert_clean(response.content.decode(), world)
     for name in ("api-root", "api-schema"):
         assert_clean(client.get(reverse(f"genstatus:{name}")).content.decode(), world)
 
@@ -166,6 +176,7 @@ VISITED = {
     "genstatus:api-generation-retry",
     "genstatus:api-generation-cancel",
     "genstatus:api-asset-statuses",
+    "genstatus:api-asset-badges",
     "genstatus:api-schema",
 }
 
