@@ -7,7 +7,8 @@ from django.db import DatabaseError
 
 from genstatus import lifecycle
 from genstatus.integrity import find_mismatches
-from genstatus.models import Generation, GenerationEvent
+from genstatus.lifecycle import core
+from genstatus.models import Generation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_event_insert_failure_rolls_back_the_status_change(make_generation):
     generation = make_generation()
     with (
-        mock.patch.object(GenerationEvent.objects, "create", side_effect=DatabaseError("disk")),
+        # the transition's second statement, the event INSERT, fails after its UPDATE
+        mock.patch.object(core, "insert_event", side_effect=DatabaseError("disk")),
         pytest.raises(DatabaseError),
     ):
         lifecycle.mark_processing(generation)
@@ -38,7 +40,7 @@ def test_failure_after_the_update_sends_no_signal(make_generation):
     generation_status_changed.connect(receiver)
     try:
         with (
-            mock.patch.object(GenerationEvent.objects, "create", side_effect=DatabaseError("x")),
+            mock.patch.object(core, "insert_event", side_effect=DatabaseError("x")),
             pytest.raises(DatabaseError),
         ):
             lifecycle.mark_failed(generation, "boom")
