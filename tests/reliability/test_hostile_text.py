@@ -314,7 +314,7 @@ def test_panel_rows_details_and_live_rows(
             html_text(panel.preview(generation.prompt, 80))
         ]
         assert attr_of(page, f"{row} summary", "title") == [html_text(generation.prompt)]
-        assert text_of(page, f"{row} .gs-col-kind") == [
+        assert text_of(page, f"{row} .gs-col-kind .gs-kind") == [
             html_text(f"{generation.provider} · {generation.operation_type}")
         ]
         assert text_of(page, f"{row} [data-gs-error]") == [html_text(generation.error_message)]
@@ -352,7 +352,7 @@ def test_panel_rows_details_and_live_rows(
         row = f'tr[data-gs-generation="{generation.pk}"]'
         # the row the server renders (the rows endpoint), as a reload shows it
         assert attr_of(page, f"{row} summary", "title") == [html_text(generation.prompt)]
-        assert text_of(page, f"{row} .gs-col-kind") == [
+        assert text_of(page, f"{row} .gs-col-kind .gs-kind") == [
             html_text(f"{generation.provider} · {generation.operation_type}")
         ]
         assert text_of(page, f"{row} [data-gs-error]") == [html_text(generation.error_message)]
