@@ -57,4 +57,4 @@ bench: venv  ## every benchmark; rewrites docs/benchmarks.md (BASELINE=<git ref>
 	$(VENV)/bin/python bench/run_all.py $(if $(BASELINE),--baseline $(BASELINE))
 
 clean:
-	rm -rf $(VENV) .venv-dj6 $(DEMO_VENV) $(EXAMPLE)/demo.sqlite3 dist build
+	rm -rf $(VENV) .venv-dj6 .venv-hosts $(DEMO_VENV) $(EXAMPLE)/demo.sqlite3 dist build
