@@ -25,12 +25,10 @@ from genstatus.ids import BadId, generation_id, generation_ids
 from genstatus.models import Generation, GenerationEvent, visibility
 from genstatus.opening import open_asset_url
 from genstatus.panel.action_views import (
-    OpenAssetView,
-    PanelActionView,
-    PanelDetailView,
     bulk_confirm_response,
 )
 from genstatus.panel.pagination import PER_PAGE
+from genstatus.panel.routes import panel_routes
 from genstatus.panel.rows import (
     PROMPT_PREVIEW_CHARS,
     RowSetup,
@@ -41,9 +39,7 @@ from genstatus.panel.rows import (
     rows_queryset,
     shared_rows_context,
 )
-from genstatus.panel.stats_views import PanelStatsView
 from genstatus.panel.text import preview
-from genstatus.panel.views import PanelCountsView, PanelRowsView, PanelView
 from genstatus.states import status_display
 
 LIFECYCLE_FIELDS = (
@@ -308,15 +304,7 @@ class GenerationAdmin(_ModelAdmin):
 
     def get_urls(self) -> list[URLPattern]:
         wrap = self.admin_site.admin_view
-        views: list[tuple[str, str, Any]] = [
-            ("panel/", "panel", PanelView),
-            ("panel/rows/", "panel_rows", PanelRowsView),
-            ("panel/counts/", "panel_counts", PanelCountsView),
-            ("panel/stats/", "panel_stats", PanelStatsView),
-            ("panel/action/", "panel_action", PanelActionView),
-            ("<str:object_id>/panel-detail/", "panel_detail", PanelDetailView),
-            ("<str:object_id>/open-asset/", "open_asset", OpenAssetView),
-        ]
+        views = panel_routes(prefix="panel/", detail="panel-detail")
         return [
             *[
                 path(route, wrap(view.as_view(model_admin=self)), name=self._url_name(name))

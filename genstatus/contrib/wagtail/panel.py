@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from genstatus.filters import GenerationFilterSet
 from genstatus.models import Generation, visibility
 from genstatus.opening import open_asset_url
-from genstatus.panel.action_views import OpenAssetView, PanelActionView, PanelDetailView
 from genstatus.panel.pagination import PER_PAGE
+from genstatus.panel.routes import panel_routes
 from genstatus.panel.rows import (
     RowSetup,
     RowUrls,
@@ -33,8 +33,6 @@ from genstatus.panel.rows import (
     rows_queryset,
     shared_rows_context,
 )
-from genstatus.panel.stats_views import PanelStatsView
-from genstatus.panel.views import PanelCountsView, PanelRowsView, PanelView
 
 URL_NAMESPACE = "genstatus_wagtail"
 
@@ -160,15 +158,7 @@ class WagtailPanel:
         return items
 
 
-VIEWS: list[tuple[str, str, Any]] = [
-    ("", "panel", PanelView),
-    ("rows/", "panel_rows", PanelRowsView),
-    ("counts/", "panel_counts", PanelCountsView),
-    ("stats/", "panel_stats", PanelStatsView),
-    ("action/", "panel_action", PanelActionView),
-    ("<str:object_id>/detail/", "panel_detail", PanelDetailView),
-    ("<str:object_id>/open-asset/", "open_asset", OpenAssetView),
-]
+VIEWS = panel_routes(prefix="", detail="detail")
 
 
 def get_urls(panel: WagtailPanel | None = None) -> list[URLPattern]:
