@@ -8,9 +8,9 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Warning, register
 
-from genstatus.contrib.hosts import same_model
+from genstatus.contrib.hosts import asset_model_is, missing_apps
 
 FILER_APPS = ("filer", "easy_thumbnails", "django.contrib.admin")
 MIDDLEWARE = "genstatus.contrib.filer.middleware.FilerBadgesMiddleware"
@@ -18,37 +18,26 @@ MIDDLEWARE = "genstatus.contrib.filer.middleware.FilerBadgesMiddleware"
 
 @register()
 def check_filer_installed(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    missing = [name for name in FILER_APPS if not apps.is_installed(name)]
-    if not missing:
-        return []
-    return [
-        Error(
-            "genstatus.contrib.filer is installed, but {} {} not.".format(
-                ", ".join(repr(name) for name in missing), "is" if len(missing) == 1 else "are"
-            ),
-            hint="django-filer needs them in INSTALLED_APPS (its listing is a Django admin "
-            'page), or remove "genstatus.contrib.filer".',
-            id="genstatus.E211",
-        )
-    ]
+    return missing_apps(
+        "genstatus.contrib.filer",
+        FILER_APPS,
+        hint="django-filer needs them in INSTALLED_APPS (its listing is a Django admin "
+        'page), or remove "genstatus.contrib.filer".',
+        id="genstatus.E211",
+    )
 
 
 @register()
 def check_filer_image_model(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    image_model = getattr(settings, "FILER_IMAGE_MODEL", None) or "filer.Image"
-    asset_model = getattr(settings, "GENSTATUS_ASSET_MODEL", None)
-    if not apps.is_installed("filer") or same_model(asset_model, image_model):
+    if not apps.is_installed("filer"):
         return []
-    return [
-        Error(
-            f"GENSTATUS_ASSET_MODEL = {asset_model!r} is not django-filer's image model "
-            f"({image_model!r}): the folder listing's badges and file links would name "
-            "other objects.",
-            hint=f'Set GENSTATUS_ASSET_MODEL = "{image_model}" (FILER_IMAGE_MODEL, or '
-            "filer's default), then run migrate.",
-            id="genstatus.E212",
-        )
-    ]
+    return asset_model_is(
+        getattr(settings, "FILER_IMAGE_MODEL", None) or "filer.Image",
+        host="django-filer",
+        setting="FILER_IMAGE_MODEL",
+        listing="the folder listing's badges and file links",
+        id="genstatus.E212",
+    )
 
 
 @register()
