@@ -4,8 +4,10 @@
 per bucket (completed below, failed above), the axis ticks and the texts a screen reader
 announces (``title``, ``description``). ``render_chart(chart)`` is its one renderer: a
 ``<figure>`` with the SVG (``role="img"``, ``<title>``, ``<desc>``), a caption with the
-key, and the data table in a ``<details>`` (built in Python: a page draws up to 31 bars
-per provider, which a template renders ten times slower). Colours are CSS custom
+key, and the data table in a ``<details>`` (built in Python, not a template: measured on
+2026-12-06, a chart of 31 bars takes 0.55 ms here and 2.66 ms through the template it
+replaced (1d332b2's ``panel_stats_chart.html``), so a page of five providers' charts would
+add ~13 ms to the 30-day page, which runs at ~90 ms of its 100 ms budget). Colours are CSS custom
 properties (``--gs-chart-completed``, ``--gs-chart-failed``) and text is
 ``currentColor``, so dark mode and print follow the stylesheet; no JavaScript.
 """
